@@ -1,0 +1,240 @@
+"""The `mcalc` command: options in, library call, printer out, exit status.
+
+Exit status: 0 success; 1 a check failed or some batch lines failed; 2 bad input or usage.
+Tracebacks are shown only with MCALC_DEBUG=1.
+"""
+from __future__ import annotations
+
+import enum
+import json
+import os
+import sys
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from . import __version__, api
+from .errors import MCalcError, UsageError
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0
+    CHECK_FAILED = 1   # or some batch lines failed
+    BAD_INPUT = 2      # parse, shape, kind, limit, unsupported, usage
+
+
+class Format(str, enum.Enum):
+    auto = "auto"
+    rich = "rich"
+    text = "text"
+    latex = "latex"
+    json = "json"
+    jsonl = "jsonl"
+
+
+app = typer.Typer(
+    name="mcalc",
+    help="Matrix calculus on the command line: shapes, values and derivatives of matrix "
+         "expressions written as on paper (**x** bold vectors, A matrices, x scalars).",
+    no_args_is_help=True,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+# ---- shared options -------------------------------------------------------------------------
+
+ExprArg = Annotated[str, typer.Argument(
+    metavar="EXPR", help="The expression, e.g. '**x**^T A **x**' (quote it for the shell).")]
+FormatOpt = Annotated[Format, typer.Option(
+    "--format", "-f", help="Output: rich on a terminal, else text; or latex, json, jsonl.",
+    case_sensitive=False)]
+LetOpt = Annotated[Optional[list[str]], typer.Option(
+    "--let", metavar="DECL", help="Declare kinds and sizes: --let 'x: n' --let 'W: m×n' (repeatable).")]
+AsciiOpt = Annotated[bool, typer.Option(
+    "--ascii", help="Text output in mcalc's own ASCII input notation (**x**, ^T).")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours or styles (also NO_COLOR=1).")]
+DimsOpt = Annotated[Optional[str], typer.Option(
+    "--dims", metavar="n=3,m=2", help="Concrete sizes for dimension symbols.")]
+
+
+def _version(value: bool):
+    if value:
+        print(f"mcalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False):
+    """Matrix calculus on the command line."""
+
+
+# ---- plumbing ---------------------------------------------------------------------------------
+
+def resolve_format(fmt: Format) -> Format:
+    if fmt is Format.auto:
+        return Format.rich if sys.stdout.isatty() else Format.text
+    return fmt
+
+
+def emit(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def error_record(source: str | None, err: MCalcError) -> dict:
+    return {"input": source, "error": {"type": err.kind, "message": err.message,
+                                       "span": list(err.span) if err.span else None}}
+
+
+def run_guarded(fmt: Format, source: str | None, action: Callable[[], None]) -> int:
+    """Run one command; turn mcalc errors into a message (and a JSON record) and status 2."""
+    try:
+        action()
+        return ExitStatus.OK
+    except MCalcError as err:
+        report_error(fmt, source, err)
+        return ExitStatus.BAD_INPUT
+    except RecursionError:
+        err = _limit("the expression is too deeply nested")
+        report_error(fmt, source, err)
+        return ExitStatus.BAD_INPUT
+
+
+def _limit(message: str) -> MCalcError:
+    from .errors import LimitError
+    return LimitError(message)
+
+
+def report_error(fmt: Format, source: str | None, err: MCalcError) -> None:
+    if source is not None and err.source is None:
+        err.source = source
+    if fmt in (Format.json, Format.jsonl):
+        emit(json.dumps(error_record(source, err), ensure_ascii=False))
+    sys.stderr.write(err.render() + "\n")
+
+
+def finish(status: int) -> None:
+    sys.stdout.flush()
+    raise typer.Exit(int(status))
+
+
+def dump_json(fmt: Format, record: dict) -> None:
+    emit(json.dumps(record, ensure_ascii=False, indent=None if fmt is Format.jsonl else 2))
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+@app.command("shape")
+def shape_command(expr: ExprArg, format: FormatOpt = Format.auto, let: LetOpt = None,
+                  ascii: AsciiOpt = False, no_color: NoColorOpt = False):
+    """Check kinds and shapes only: every node of the parse tree with its kind and shape.
+
+    Example: mcalc shape 'W **x** + **b**'
+    """
+    fmt = resolve_format(format)
+
+    def action():
+        result = api.shape(expr, let=tuple(let or ()))
+        if fmt in (Format.json, Format.jsonl):
+            dump_json(fmt, result.to_json())
+        elif fmt is Format.latex:
+            from .printing.records import shape_latex
+            emit(shape_latex(result))
+        elif fmt is Format.rich:
+            from .printing.terminal import print_shape
+            print_shape(result, color=not no_color)
+        else:
+            from .printing.records import shape_text
+            emit(shape_text(result, ascii=ascii))
+
+    finish(run_guarded(fmt, expr, action))
+
+
+@app.command("eval")
+def eval_command(
+    expr: ExprArg,
+    at: Annotated[Optional[list[str]], typer.Option(
+        "--at", metavar="NAME=VALUE",
+        help="A value: --at 'x=[1,2,3]' --at 'A=[[1,2],[3,4]]' --at 'b=0.5' (repeatable).")] = None,
+    at_file: Annotated[Optional[str], typer.Option(
+        "--at-file", metavar="FILE", help="A JSON object of values, e.g. {\"x\": [1, 2]}.")] = None,
+    dims: DimsOpt = None,
+    format: FormatOpt = Format.auto, let: LetOpt = None, no_color: NoColorOpt = False,
+):
+    """Numeric value of EXPR at the given values (sizes are taken from the values).
+
+    Example: mcalc eval '**x**^T A **x**' --at 'x=[1,2]' --at 'A=[[1,2],[3,4]]'
+    """
+    fmt = resolve_format(format)
+
+    def action():
+        values = read_values(at or (), at_file)
+        result = api.evaluate(expr, values, let=tuple(let or ()), dims=dims)
+        if fmt in (Format.json, Format.jsonl):
+            dump_json(fmt, result.to_json())
+        elif fmt is Format.rich:
+            from .printing.terminal import print_value
+            print_value(result, color=not no_color)
+        elif fmt is Format.latex:
+            from .printing.records import value_latex
+            emit(value_latex(result))
+        else:
+            emit(result.text)
+
+    finish(run_guarded(fmt, expr, action))
+
+
+def read_values(at: list[str], at_file: str | None) -> dict:
+    values: dict = {}
+    if at_file:
+        try:
+            with open(at_file, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except OSError as err:
+            raise UsageError(f"cannot read {at_file}: {err.strerror}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            raise UsageError(f"{at_file} is not a JSON object of values",
+                             hint='write e.g. {"x": [1, 2, 3], "A": [[1, 2], [3, 4]]}') from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{at_file} must hold a JSON object mapping names to values")
+        values.update(data)
+    for item in at:
+        name, eq, text = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise UsageError(f"--at takes NAME=VALUE, not {item!r}", hint="write e.g. --at 'x=[1, 2, 3]'")
+        from .parser import name_of
+        try:
+            canonical, _ = name_of(name)
+        except Exception:
+            raise UsageError(f"{name!r} is not a name") from None
+        try:
+            values[canonical] = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            raise UsageError(f"the value of {name} is not a number or a list of numbers: {text[:60]!r}",
+                             hint="write e.g. --at 'x=[1, 2, 3]' or --at 'A=[[1, 2], [3, 4]]'") from None
+    return values
+
+
+def run() -> None:
+    """Console entry point."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`mcalc … | head -1`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+    except SystemExit:
+        raise
+    except Exception as err:  # a bug: say so briefly, unless debugging
+        if os.environ.get("MCALC_DEBUG") == "1":
+            raise
+        sys.stderr.write(f"internal error: {type(err).__name__}: {err}\n"
+                         "(set MCALC_DEBUG=1 to see the traceback)\n")
+        sys.exit(ExitStatus.BAD_INPUT)

@@ -1,0 +1,214 @@
+"""The expression tree: one closed family of frozen nodes, shared by every stage.
+
+The parser builds it with spans (positions in the input, ignored by equality); the shape
+checker rewrites it into the *core* form, where every product, division and power has its
+meaning by shape (`MATMUL`, `SCALE`, `HDIV`, …), scalar expansion and broadcasting are explicit
+(`s𝟏`, `𝟏𝐛ᵀ`), and every constant and variable carries its dimensions. Derivatives are core
+trees too, so one set of printers and one evaluator serve input and output alike.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields, replace
+from fractions import Fraction
+from typing import Union
+
+from .errors import Span
+
+Dim = Union[str, int]          # a dimension: a symbol such as "n", or a positive integer
+Shape = tuple[Dim, Dim]        # (rows, cols); scalars are (1, 1)
+
+
+class Kind(enum.Enum):
+    SCALAR = "scalar"
+    VECTOR = "vector"          # a column, n×1
+    ROW = "row"                # a transposed vector, 1×n
+    MATRIX = "matrix"
+
+
+class Mark(enum.Enum):
+    NONE = "none"
+    BOLD = "bold"
+    ITALIC = "italic"
+
+
+class BinOp(enum.Enum):
+    ADD = "+"
+    SUB = "-"
+    PRODUCT = "product"        # input only: juxtaposition, `*`, `@`; meaning decided by shapes
+    DIVIDE = "/"               # input only: `/`
+    MATMUL = "matmul"          # (p×q)(q×r), including 𝐱ᵀ𝐲 (a scalar) and 𝐱𝐲ᵀ (outer)
+    SCALE = "scale"            # scalar (left) times anything
+    DOT = "·"
+    HADAMARD = "⊙"
+    DIV = "div"                # anything divided by a scalar
+    HDIV = "⊘"                 # element-wise division, equal shapes
+    POWER = "^"                # scalar power, or element-wise power by a scalar exponent
+    EPOWER = ".^"              # input only: explicit element-wise power
+    MATPOW = "matpow"          # square matrix to an integer power
+    KRON = "kron"
+
+
+class UnOp(enum.Enum):
+    NEG = "-"
+    TRANSPOSE = "T"
+    INVERSE = "inv"
+
+
+def _span() -> Span | None:
+    return field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    value: Fraction
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Pi:
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str                               # canonical: "x", "W_h", "b_out", "α"
+    kind: Kind | None = None                # None until kinds are resolved
+    shape: Shape | None = None              # None until shapes are checked
+    mark: Mark = field(default=Mark.NONE, compare=False)
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Ones:
+    shape: Shape | None = None              # 𝟏: a column of ones (cols = 1)
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Zeros:
+    shape: Shape | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    size: Dim | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: UnOp
+    operand: "Node"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: BinOp
+    left: "Node"
+    right: "Node"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    fn: str                                  # canonical function name (functions.FUNCTIONS)
+    args: tuple["Node", ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class VectorLit:
+    items: tuple["Node", ...]                # scalar expressions, one per row
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixLit:
+    rows: tuple[tuple["Node", ...], ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Differential:
+    """d X inside a differential: a placeholder of X's shape, linear in everything."""
+    var: Var
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    """`let u₁ = value in body`: a named shared subexpression (printed `where u₁ = …`)."""
+    name: str
+    value: "Node"
+    body: "Node"
+    span: Span | None = _span()
+
+
+Node = Union[Number, Pi, Var, Ones, Zeros, Identity, Unary, Binary, Call, VectorLit, MatrixLit,
+             Differential, Let]
+
+NODE_TYPES = (Number, Pi, Var, Ones, Zeros, Identity, Unary, Binary, Call, VectorLit, MatrixLit,
+              Differential, Let)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Unary(_, x):
+            return (x,)
+        case Binary(_, a, b):
+            return (a, b)
+        case Call(_, args):
+            return args
+        case VectorLit(items):
+            return items
+        case MatrixLit(rows):
+            return tuple(x for row in rows for x in row)
+        case Let(_, value, body):
+            return (value, body)
+    return ()
+
+
+def with_children(node: Node, new: tuple[Node, ...]) -> Node:
+    """`node` with its children replaced, in the order `children` gives them."""
+    match node:
+        case Unary():
+            return replace(node, operand=new[0])
+        case Binary():
+            return replace(node, left=new[0], right=new[1])
+        case Call():
+            return replace(node, args=tuple(new))
+        case VectorLit():
+            return replace(node, items=tuple(new))
+        case MatrixLit(rows):
+            it = iter(new)
+            return replace(node, rows=tuple(tuple(next(it) for _ in row) for row in rows))
+        case Let():
+            return replace(node, value=new[0], body=new[1])
+    return node
+
+
+def walk(node: Node):
+    """Every node, parents before children, without recursion."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
+
+
+def depth(node: Node) -> int:
+    best, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        best = max(best, d)
+        stack.extend((c, d + 1) for c in children(n))
+    return best
+
+
+def strip_spans(node: Node) -> Node:
+    new = tuple(strip_spans(c) for c in children(node))
+    node = with_children(node, new)
+    return replace(node, span=None) if any(f.name == "span" for f in fields(node)) else node

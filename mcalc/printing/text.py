@@ -1,0 +1,176 @@
+"""Unicode text (`𝐱ᵀ(A + Aᵀ)`) and ASCII in mcalc's own notation (`**x**^T (A + A^T)`).
+
+The ASCII form parses back to the same expression (given the same declarations): vectors get
+`**…**`, Greek letters their names, and every operator its input spelling.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..nodes import (BinOp, Binary, Call, Differential, Identity, Kind, Let, MatrixLit, Node, Number,
+                     Ones, Pi, UnOp, Unary, Var, VectorLit, Zeros)
+from .precedence import Prec, number_text, parenthesize, precedence
+
+_GREEK_NAMES = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
+    "θ": "theta", "ϑ": "vartheta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
+    "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon",
+    "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
+    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi", "Ψ": "Psi",
+    "Ω": "Omega", "ϵ": "epsilon", "ϕ": "phi",
+}
+_SUB = dict(zip("0123456789aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
+_SUP = dict(zip("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+_TEXT_FUNCTION_NAMES = {"sigmoid": "σ"}
+_TEXT_OPS = {BinOp.ADD: " + ", BinOp.SUB: " − ", BinOp.DOT: "·", BinOp.HADAMARD: " ⊙ ",
+             BinOp.DIV: "/", BinOp.DIVIDE: "/", BinOp.HDIV: " ⊘ ", BinOp.KRON: " ⊗ "}
+_ASCII_OPS = {BinOp.ADD: " + ", BinOp.SUB: " - ", BinOp.HADAMARD: " .* ", BinOp.DIV: " / ",
+              BinOp.DIVIDE: " / ", BinOp.HDIV: " ./ "}
+_JUXTAPOSED = (BinOp.PRODUCT, BinOp.MATMUL, BinOp.SCALE)
+
+
+def bold(ch: str) -> str:
+    if "a" <= ch <= "z":
+        return chr(0x1D41A + ord(ch) - ord("a"))
+    if "A" <= ch <= "Z":
+        return chr(0x1D400 + ord(ch) - ord("A"))
+    if "α" <= ch <= "ω":
+        return chr(0x1D6C2 + ord(ch) - ord("α"))
+    return ch
+
+
+def split_name(name: str) -> tuple[str, str]:
+    head, _, sub = name.partition("_")
+    return head, sub
+
+
+def text_name(name: str, kind: Kind | None) -> str:
+    head, sub = split_name(name)
+    if kind in (Kind.VECTOR, Kind.ROW) or (kind is Kind.MATRIX and not head.isupper()):
+        head = bold(head)
+    if not sub:
+        return head
+    if all(c in _SUB for c in sub):
+        return head + "".join(_SUB[c] for c in sub)
+    return f"{head}_{sub}"
+
+
+def ascii_name(name: str, kind: Kind | None) -> str:
+    head, sub = split_name(name)
+    head = _GREEK_NAMES.get(head, head)
+    if sub:
+        head += f"_{sub}" if len(sub) == 1 else f"_{{{sub}}}"
+    if kind in (Kind.VECTOR, Kind.ROW) or (kind is Kind.MATRIX and not head[0].isupper()):
+        return f"**{head}**"
+    if kind is Kind.SCALAR and head[0].isupper() and head[0].isascii():
+        return f"\\mathit{{{head}}}"
+    return head
+
+
+@dataclass(frozen=True)
+class _Printer:
+    ascii: bool
+
+    def show(self, e: Node) -> str:
+        match e:
+            case Number(value):
+                return number_text(value)
+            case Pi():
+                return "pi" if self.ascii else "π"
+            case Var(name, kind):
+                return ascii_name(name, kind) if self.ascii else text_name(name, kind)
+            case Differential(var):
+                return "d" + self.show(var)
+            case Ones():
+                return "**1**" if self.ascii else "𝟏"
+            case Zeros():
+                return "**0**" if self.ascii else "𝟎"
+            case Identity():
+                return "I"
+            case Unary(UnOp.NEG, x):
+                return "-" + parenthesize(x, Prec.POWER if isinstance(x, Number) else Prec.UNARY, self.show)
+            case Unary(UnOp.TRANSPOSE, x):
+                return parenthesize(x, Prec.ATOM, self.show) + ("^T" if self.ascii else "ᵀ")
+            case Unary(UnOp.INVERSE, x):
+                return parenthesize(x, Prec.ATOM, self.show) + ("^-1" if self.ascii else "⁻¹")
+            case Binary(BinOp.POWER | BinOp.EPOWER | BinOp.MATPOW as op, base, exponent):
+                return self.power(op, base, exponent)
+            case Binary(op, a, b) if op in _JUXTAPOSED:
+                return self.juxtapose(a, b)
+            case Binary(BinOp.DOT, a, b) if self.ascii:
+                return f"dot({self.show(a)}, {self.show(b)})"
+            case Binary(BinOp.KRON, a, b) if self.ascii:
+                return f"kron({self.show(a)}, {self.show(b)})"
+            case Binary(op, a, b):
+                symbol = (_ASCII_OPS if self.ascii else _TEXT_OPS)[op]
+                level = precedence(e)
+                return (parenthesize(a, level, self.show) + symbol
+                        + parenthesize(b, level + 1, self.show))
+            case Call("norm", (x,)) if not self.ascii:
+                return f"‖{self.show(x)}‖"
+            case Call("norm1", (x,)) if not self.ascii:
+                return f"‖{self.show(x)}‖₁"
+            case Call(fn, args):
+                name = fn if self.ascii else _TEXT_FUNCTION_NAMES.get(fn, fn)
+                return f"{name}({', '.join(self.show(a) for a in args)})"
+            case VectorLit(items):
+                return "[" + ", ".join(self.show(i) for i in items) + "]"
+            case MatrixLit(rows):
+                return "[" + ", ".join("[" + ", ".join(self.show(i) for i in r) + "]" for r in rows) + "]"
+            case Let(name, value, body):
+                return f"{self.show(body)} where {name} = {self.show(value)}"
+        raise TypeError(f"no text rule for {type(e).__name__}")
+
+    def power(self, op: BinOp, base: Node, exponent: Node) -> str:
+        b = parenthesize(base, Prec.ATOM, self.show)
+        elementwise = op is BinOp.EPOWER or (op is BinOp.POWER and is_matrix(base))
+        whole = _integer(exponent)
+        if not self.ascii and whole is not None and not elementwise:
+            return b + "".join(_SUP[c] for c in str(whole))
+        caret = ".^" if elementwise else "^"
+        ex = self.show(exponent)
+        if precedence(exponent) < Prec.ATOM or ex.startswith("-"):
+            ex = f"({ex})" if self.ascii or precedence(exponent) < Prec.POWER else "{" + ex + "}"
+        return f"{b}{caret}{ex}"
+
+    def juxtapose(self, a: Node, b: Node) -> str:
+        left = parenthesize(a, Prec.PRODUCT, self.show)
+        right = parenthesize(b, Prec.PRODUCT + 1, self.show)
+        if self.ascii:
+            return f"{left} * {right}" if right.startswith("(") else f"{left} {right}"
+        if left[-1] == ")" or (right[0].isalpha() and right[:2].isalpha() and "(" in right[:12]) \
+                or (left[-1].isdigit() and right[0].isdigit()) or right[0] in "-−":
+            return f"{left} {right}"
+        return left + right
+
+
+def _integer(e: Node) -> int | None:
+    match e:
+        case Number(v) if v.denominator == 1:
+            return int(v)
+        case Unary(UnOp.NEG, Number(v)) if v.denominator == 1:
+            return -int(v)
+    return None
+
+
+def is_matrix(e: Node) -> bool:
+    """Whether `e` is a matrix, for the printers' choice of `^` or `.^`."""
+    if isinstance(e, Var):
+        return e.kind is Kind.MATRIX
+    from ..shapes import type_of
+    try:
+        return type_of(e).kind is Kind.MATRIX
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return False
+
+
+_TEXT = _Printer(ascii=False)
+_ASCII = _Printer(ascii=True)
+
+
+def to_text(e: Node) -> str:
+    return _TEXT.show(e)
+
+
+def to_ascii(e: Node) -> str:
+    return _ASCII.show(e)

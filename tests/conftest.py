@@ -1,0 +1,3 @@
+import sys
+
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
