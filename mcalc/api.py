@@ -14,6 +14,7 @@ from .nodes import Kind, Node, children, Var, Binary, Unary, Call
 from .parser import Decl, parse, parse_decls
 from .printing import to_ascii, to_latex, to_text
 from .shapes import Checked, Type, check
+from .shapes import check as check_expr
 
 
 def _lets(let: Iterable[str | Decl] | str) -> tuple[Decl, ...]:
@@ -162,7 +163,7 @@ def _tree_json(node: Node, checked: Checked) -> dict:
 
 
 def shape(expr: str, *, let: Iterable[str | Decl] | str = ()) -> ShapeResult:
-    return ShapeResult(check(expr, let=_lets(let)))
+    return ShapeResult(check_expr(expr, let=_lets(let)))
 
 
 # ---- eval -------------------------------------------------------------------------------------
@@ -194,10 +195,305 @@ def evaluate(expr: str, at: Mapping[str, object] | None = None, *, let: Iterable
              dims: str | Mapping[str, int] | None = None) -> EvalResult:
     """Numeric value of `expr`; `at` maps names to numbers, flat lists or lists of rows."""
     from . import numeric
-    checked = check(expr, let=_lets(let))
+    checked = check_expr(expr, let=_lets(let))
     raw = {}
     for name, v in (at or {}).items():
         raw[name] = numeric.value_from_json(name, v) if not hasattr(v, "shape") else v
     values, sizes = numeric.bind_values(checked, raw, parse_dims(dims))
     value = numeric.evaluate(checked.expr, values, sizes)
     return EvalResult(checked.source, value, checked.type, sizes)
+
+
+# ---- diff, hessian ------------------------------------------------------------------------------
+
+LAYOUTS = ("numerator", "denominator")
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """One derivative: `.text`, `.ascii`, `.latex`, `.shape`, `.to_json()`."""
+    checked: Checked
+    wrt: tuple[str, ...]
+    layout: str
+    derivative: object            # diff.Derivative
+    hessian: bool = False
+    sizes: dict = field(default_factory=dict)
+
+    @property
+    def input(self) -> str:
+        return self.checked.source
+
+    @property
+    def expr(self) -> Node:
+        return self.derivative.expr
+
+    @property
+    def vec_form(self) -> bool:
+        return self.derivative.vec_form
+
+    @property
+    def shape(self) -> tuple:
+        if self.vec_form:
+            return tuple(self.derivative.axes)
+        from .shapes import type_of
+        return type_of(self.expr).axes()
+
+    @property
+    def text(self) -> str:
+        return to_text(self.expr)
+
+    @property
+    def ascii(self) -> str:
+        return to_ascii(self.expr)
+
+    @property
+    def latex(self) -> str:
+        return to_latex(self.expr)
+
+    def operator_text(self, ascii: bool = False) -> str:
+        """`∂/∂𝐱 (𝐱ᵀA𝐱)`, `∂²/∂𝐱² (…)` or `∂vec(F)/∂vec(X)` in text."""
+        from .printing.text import ascii_name, text_name
+        show = to_ascii if ascii else to_text
+        name = ascii_name if ascii else text_name
+        f = show(with_kinds(self.checked.parsed.expr, self.checked))
+        xs = ",".join(name(w, self._kind(w)) for w in self.wrt)
+        if ascii:
+            op = f"d2/d{xs}^2" if self.hessian else f"d/d{xs}"
+        else:
+            op = f"∂²/∂{xs}²" if self.hessian else f"∂/∂{xs}"
+        if self.vec_form and not self.hessian:
+            return (f"dvec({f})/dvec({xs})" if ascii else f"∂vec({f})/∂vec({xs})")
+        return f"{op} ({f})"
+
+    def _kind(self, name: str) -> Kind:
+        t = self.checked.variables.get(name)
+        return t.kind if t else Kind.SCALAR
+
+    def line(self, ascii: bool = False) -> str:
+        body = self.ascii if ascii else self.text
+        shape = describe_shape(self.shape)
+        sep = "x" if ascii else "×"
+        return f"{self.operator_text(ascii)} = {body}   [{shape.replace('×', sep)}]"
+
+    def entries(self, sizes: Mapping[str, int]):
+        from .components import MAX_ENTRIES, Expander, entry_record
+        from .errors import LimitError
+        from .numeric import dim_value
+        full = [dim_value(a, sizes) for a in self.derivative.axes] if self.vec_form else \
+            [dim_value(a, sizes) for a in self.shape]
+        count = 1
+        for n in full:
+            count *= n
+        if count > MAX_ENTRIES:
+            raise LimitError(f"the derivative would have {count:,} entries; the limit is {MAX_ENTRIES:,}",
+                             hint="choose smaller --dims")
+        value = Expander(self.checked.variables, sizes)(self.expr)
+        import sympy as sp
+        if not isinstance(value, sp.MatrixBase):
+            return entry_record(value)
+        if not self.vec_form:
+            return [[entry_record(value[i, j]) for j in range(value.shape[1])] for i in range(value.shape[0])]
+        return _unvec_entries(value, self.derivative, sizes, entry_record, self.layout)
+
+    def to_json(self, sizes: Mapping[str, int] | None = None) -> dict:
+        derivative = {"text": self.text, "ascii": self.ascii, "latex": self.latex,
+                      "shape": [str(a) for a in self.shape]}
+        if self.vec_form:
+            derivative["form"] = "vec"
+        dims = dict(self.checked.dims)
+        if sizes:
+            from .numeric import dim_value
+            derivative["shape"] = [str(dim_value(a, sizes)) for a in self.shape]
+            derivative["entries"] = self.entries(sizes)
+            dims.update({k: v for k, v in sizes.items()})
+        record = {"input": self.input, "wrt": ",".join(self.wrt), "layout": self.layout,
+                  "derivative": derivative, "variables": variables_json(self.checked), "dims": dims}
+        if self.hessian:
+            record["hessian"] = True
+        return record
+
+
+def _unvec_entries(value, d, sizes, make, layout):
+    """∂vec F/∂vec X (a matrix) → nested lists over every axis (column-major vec)."""
+    from .numeric import dim_value
+    f_axes = [dim_value(a, sizes) for a in d.f_axes]
+    x_axes = [dim_value(a, sizes) for a in d.x_axes]
+    if layout == "denominator":
+        value = value.T
+
+    def flat(index, axes):       # column-major position of a multi-index
+        pos, stride = 0, 1
+        for i, n in zip(index, axes):
+            pos += i * stride
+            stride *= n
+        return pos
+
+    def build(prefix, axes_left, fx):
+        if not axes_left:
+            fi, xi = prefix[:len(fx[0])], prefix[len(fx[0]):]
+            return make(value[flat(fi, fx[0]), flat(xi, fx[1])])
+        return [build(prefix + [i], axes_left[1:], fx) for i in range(axes_left[0])]
+
+    first, second = (f_axes, x_axes) if layout != "denominator" else (x_axes, f_axes)
+    if layout == "denominator":
+        # value is now (entries of X) × (entries of F): index it X first.
+        return build([], x_axes + f_axes, (x_axes, f_axes))
+    return build([], f_axes + x_axes, (f_axes, x_axes))
+
+
+def _wrt_names(wrt: str | Iterable[str]) -> list[list[str]]:
+    """'x' → [['x']]; ['x', 'W'] → [['x'], ['W']]; 'x,y' → [['x', 'y']] (stacked scalars)."""
+    from .parser import name_of
+    items = [wrt] if isinstance(wrt, str) else list(wrt)
+    groups = []
+    for item in items:
+        names = []
+        for part in item.split(","):
+            part = part.strip()
+            if not part:
+                raise UsageError("--wrt needs a variable name", hint="write e.g. --wrt x")
+            try:
+                parsed = parse(part)
+            except MCalcError:
+                raise UsageError(f"--wrt takes a variable name, not {part!r}") from None
+            node = parsed.expr
+            if not isinstance(node, Var):
+                what = "a number" if type(node).__name__ == "Number" else repr(part)
+                raise UsageError(f"cannot differentiate with respect to {what}",
+                                 hint="--wrt takes a variable name such as x, **w** or W")
+            names.append(node.name)
+        groups.append(names)
+    return groups
+
+
+def _variable(checked: Checked, name: str, let: tuple[Decl, ...]) -> Var:
+    t = checked.variables.get(name)
+    if t is None:
+        # Not in the expression: its kind from a declaration or its spelling; the result is zero.
+        from .shapes import default_kind
+        decl = next((d for d in (*checked.parsed.decls, *let) if d.name == name), None)
+        kind = decl.kind if decl else default_kind(name)
+        shape = decl.shape if decl else ()
+        used = set(checked.dims)
+        free = iter(n for n in ("n", "m", "k", "p", "q", "r") if n not in used)
+        if kind is Kind.SCALAR:
+            t = Type(kind, 1, 1)
+        elif kind is Kind.VECTOR:
+            t = Type(kind, shape[0] if shape else next(free), 1)
+        else:
+            t = Type(kind, *(shape if shape else (next(free), next(free))))
+    return Var(name, t.kind, t.shape)
+
+
+def diff(expr: str, wrt: str | Iterable[str], *, let: Iterable[str | Decl] | str = (),
+         layout: str = "numerator", hessian: bool = False) -> DiffResult | list[DiffResult]:
+    """∂expr/∂wrt. One `wrt` gives one result; a list gives a list (one per entry)."""
+    results = derivatives(expr, wrt, let=let, layout=layout, hessian=hessian)
+    return results[0] if isinstance(wrt, str) else results
+
+
+def hessian(expr: str, wrt: str, *, let: Iterable[str | Decl] | str = (),
+            layout: str = "numerator") -> DiffResult:
+    return diff(expr, wrt, let=let, layout=layout, hessian=True)
+
+
+def derivatives(expr: str, wrt: str | Iterable[str], *, let: Iterable[str | Decl] | str = (),
+                layout: str = "numerator", hessian: bool = False) -> list[DiffResult]:
+    from . import diff as engine
+    if layout not in LAYOUTS:
+        raise UsageError(f"unknown layout {layout!r}; use numerator or denominator")
+    lets = _lets(let)
+    groups = _wrt_names(wrt)
+    first = groups[0][0] if groups else ()
+    parsed = parse(expr)
+    checked = check_expr(parsed, let=lets, wrt=[first] if first else ())
+    results = []
+    for names in groups:
+        xs = [_variable(checked, n, lets) for n in names]
+        try:
+            if len(xs) > 1:
+                bad = [x.name for x in xs if x.kind is not Kind.SCALAR]
+                if bad:
+                    raise UsageError(f"--wrt {','.join(names)} stacks scalars only, but {bad[0]} is a "
+                                     f"{xs[names.index(bad[0])].kind.value}",
+                                     hint="give a vector or matrix with its own --wrt")
+                d = engine.derive_stacked(checked.expr, xs, layout, hessian=hessian)
+            elif hessian:
+                d = engine.derive_hessian(checked.expr, xs[0], layout)
+            else:
+                d = engine.derive(checked.expr, xs[0], layout)
+        except MCalcError as err:
+            raise err.with_source(checked.source)
+        results.append(DiffResult(checked, tuple(names), layout, d, hessian))
+    return results
+
+
+# ---- check --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckReport:
+    result: DiffResult
+    claim: str | None
+    ok: bool
+    error: float
+    sizes: dict
+    values: dict
+    expected: object = None
+    got: object = None
+    note: str = ""
+
+    def to_json(self) -> dict:
+        from .numeric import to_jsonable
+        record = {"input": self.result.input, "wrt": ",".join(self.result.wrt),
+                  "layout": self.result.layout, "ok": self.ok,
+                  "max_relative_error": self.error if self.error == self.error and self.error != float("inf") else None,
+                  "derivative": self.result.text, "claim": self.claim, "dims": self.sizes}
+        if not self.ok:
+            record["witness"] = {"values": {k: to_jsonable(v) for k, v in self.values.items()},
+                                 "finite_differences": to_jsonable(self.expected),
+                                 "claimed" if self.claim else "derivative": to_jsonable(self.got)}
+        if self.note:
+            record["note"] = self.note
+        return record
+
+
+def check(expr: str, wrt: str | Iterable[str], *, claim: str | None = None,
+          let: Iterable[str | Decl] | str = (), layout: str = "numerator",
+          dims: str | Mapping[str, int] | None = None, seed: int = 0, hessian: bool = False) -> CheckReport:
+    """Compare mcalc's derivative, or `claim`, with central finite differences."""
+    from .checking import compare
+    result = derivatives(expr, [wrt] if isinstance(wrt, str) else list(wrt)[:1], let=let,
+                         layout=layout, hessian=hessian)[0]
+    claim_node = None
+    if claim is not None:
+        claim_node = _check_claim(claim, result)
+    cmp = compare(result, claim_node, seed=seed, sizes=parse_dims(dims) if dims else None)
+    return CheckReport(result, claim, cmp.ok, cmp.error, cmp.sizes, cmp.values, cmp.expected,
+                       cmp.got, cmp.note)
+
+
+def _check_claim(claim: str, result: DiffResult) -> Node:
+    """The claim as a core tree over the same variables (their kinds and sizes declared)."""
+    from .parser import Decl
+    decls = []
+    for name, t in result.checked.variables.items():
+        shape = {Kind.SCALAR: (), Kind.VECTOR: (t.rows,), Kind.ROW: (t.cols,),
+                 Kind.MATRIX: (t.rows, t.cols)}[t.kind]
+        kind = Kind.VECTOR if t.kind is Kind.ROW else t.kind
+        decls.append(Decl(name, kind, shape, None))
+    try:
+        checked = check_expr(claim, let=tuple(decls))
+    except MCalcError as err:
+        err.message = f"in --claim: {err.message}"
+        err.source = claim
+        raise
+    want = result.shape
+    got = checked.type.axes()
+    if not result.vec_form and [str(a) for a in got] != [str(a) for a in want]:
+        from .errors import ShapeError
+        raise ShapeError(f"in --claim: the claim is {describe_shape(got)}, but the derivative "
+                         f"({result.layout} layout) is {describe_shape(want)}", source=claim,
+                         spans=((0, len(claim)),))
+    return checked.expr
+
+

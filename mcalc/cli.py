@@ -185,6 +185,121 @@ def eval_command(
     finish(run_guarded(fmt, expr, action))
 
 
+WrtOpt = Annotated[list[str], typer.Option(
+    "--wrt", "-w", metavar="VAR",
+    help="Differentiate with respect to VAR (repeat for one result each; x,y stacks scalars).")]
+LayoutOpt = Annotated[str, typer.Option(
+    "--layout", help="numerator (Parr & Howard; gradients are rows) or denominator.")]
+
+
+def _diff_like(expr: str, wrt: list[str], fmt: Format, let, layout: str, dims: str | None,
+               ascii: bool, no_color: bool, hessian: bool) -> int:
+    if expr == "-":
+        return _batch(wrt, fmt, let, layout, dims, ascii, hessian)
+
+    def action():
+        sizes = api.parse_dims(dims) if dims else None
+        results = api.derivatives(expr, wrt, let=tuple(let or ()), layout=layout, hessian=hessian)
+        show_results(results, fmt, sizes, ascii, no_color)
+
+    return run_guarded(fmt, expr, action)
+
+
+def show_results(results, fmt: Format, sizes, ascii: bool, no_color: bool) -> None:
+    if fmt in (Format.json, Format.jsonl):
+        for r in results:
+            dump_json(fmt, r.to_json(sizes))
+    elif fmt is Format.latex:
+        from .printing.records import diff_latex
+        for r in results:
+            emit(diff_latex(r, sizes))
+    elif fmt is Format.rich:
+        from .printing.terminal import print_diff
+        for r in results:
+            print_diff(r, sizes, color=not no_color)
+    else:
+        from .printing.records import diff_text
+        for r in results:
+            emit(diff_text(r, sizes, ascii=ascii))
+
+
+def _batch(wrt, fmt: Format, let, layout: str, dims, ascii: bool, hessian: bool) -> int:
+    """One expression per stdin line, one result line each; a bad line gets an error record."""
+    if fmt in (Format.rich, Format.json):
+        fmt = Format.jsonl if fmt is Format.json else Format.text
+    failed = False
+    sizes = api.parse_dims(dims) if dims else None
+    for raw in sys.stdin:
+        line = raw.rstrip("\n").rstrip("\r")
+        if not line.strip():
+            continue
+
+        def action(line=line):
+            results = api.derivatives(line, wrt, let=tuple(let or ()), layout=layout, hessian=hessian)
+            show_results(results, fmt, sizes, ascii, True)
+            sys.stdout.flush()
+
+        if run_guarded(fmt, line, action) != ExitStatus.OK:
+            failed = True
+    return ExitStatus.CHECK_FAILED if failed else ExitStatus.OK
+
+
+@app.command("diff")
+def diff_command(expr: ExprArg, wrt: WrtOpt, layout: LayoutOpt = "numerator",
+                 format: FormatOpt = Format.auto, dims: DimsOpt = None, let: LetOpt = None,
+                 ascii: AsciiOpt = False, no_color: NoColorOpt = False):
+    """Derivative of EXPR: gradient, Jacobian, or ∂vec F/∂vec X when it has more than two axes.
+
+    EXPR '-' reads one expression per line from stdin (text or jsonl out; exit 1 if any line
+    failed). Example: mcalc diff '**x**^T A **x**' --wrt x
+    """
+    fmt = resolve_format(format)
+    finish(_diff_like(expr, wrt, fmt, let, layout, dims, ascii, no_color, hessian=False))
+
+
+@app.command("hessian")
+def hessian_command(expr: ExprArg, wrt: WrtOpt, layout: LayoutOpt = "numerator",
+                    format: FormatOpt = Format.auto, dims: DimsOpt = None, let: LetOpt = None,
+                    ascii: AsciiOpt = False, no_color: NoColorOpt = False):
+    """Second derivative of a scalar EXPR (n×n for a vector; ∂vec∇f/∂vec X for a matrix).
+
+    Example: mcalc hessian '**x**^T A **x**' --wrt x
+    """
+    fmt = resolve_format(format)
+    finish(_diff_like(expr, wrt, fmt, let, layout, dims, ascii, no_color, hessian=True))
+
+
+@app.command("check")
+def check_command(expr: ExprArg, wrt: WrtOpt,
+                  claim: Annotated[Optional[str], typer.Option(
+                      "--claim", metavar="DERIV", help="Your derivative, checked in place of mcalc's.")] = None,
+                  layout: LayoutOpt = "numerator", dims: DimsOpt = None,
+                  seed: Annotated[int, typer.Option("--seed", help="Random seed for sizes and values.")] = 0,
+                  hessian: Annotated[bool, typer.Option("--hessian", help="Check the Hessian.")] = False,
+                  format: FormatOpt = Format.auto, let: LetOpt = None, no_color: NoColorOpt = False):
+    """Compare a derivative with central finite differences at random sizes and values.
+
+    Prints the largest relative error; exits 1 on a mismatch, with the values that show it.
+    Example: mcalc check '**x**^T A **x**' --wrt x --claim '2 **x**^T A'
+    """
+    fmt = resolve_format(format)
+    outcome = {"status": ExitStatus.OK}
+
+    def action():
+        from .printing.records import check_report
+        report = api.check(expr, wrt, claim=claim, let=tuple(let or ()), layout=layout,
+                           dims=dims, seed=seed, hessian=hessian)
+        if fmt in (Format.json, Format.jsonl):
+            dump_json(fmt, report.to_json())
+        else:
+            emit(check_report(report))
+        if not report.ok:
+            outcome["status"] = ExitStatus.CHECK_FAILED
+
+    status = run_guarded(fmt, expr, action)
+    finish(status if status != ExitStatus.OK else outcome["status"])
+
+
 def read_values(at: list[str], at_file: str | None) -> dict:
     values: dict = {}
     if at_file:

@@ -139,6 +139,22 @@ class Differential:
 
 
 @dataclass(frozen=True, slots=True)
+class Commutation:
+    """K with K vec(A) = vec(Aᵀ) for A of shape rows×cols (Magnus & Neudecker)."""
+    rows: Dim
+    cols: Dim
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    """The number of entries of `like` (a dimension such as n, as a scalar): `mean` needs 1/n."""
+    dim: Dim
+    like: "Node"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Let:
     """`let u₁ = value in body`: a named shared subexpression (printed `where u₁ = …`)."""
     name: str
@@ -148,10 +164,10 @@ class Let:
 
 
 Node = Union[Number, Pi, Var, Ones, Zeros, Identity, Unary, Binary, Call, VectorLit, MatrixLit,
-             Differential, Let]
+             Differential, Commutation, Size, Let]
 
 NODE_TYPES = (Number, Pi, Var, Ones, Zeros, Identity, Unary, Binary, Call, VectorLit, MatrixLit,
-              Differential, Let)
+              Differential, Commutation, Size, Let)
 
 
 def children(node: Node) -> tuple[Node, ...]:

@@ -13,8 +13,8 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .errors import LimitError, MCalcError, UsageError
-from .nodes import (BinOp, Binary, Call, Dim, Identity, Kind, Let, MatrixLit, Node, Number, Ones, Pi,
-                    UnOp, Unary, Var, VectorLit, Zeros, children)
+from .nodes import (BinOp, Binary, Call, Differential, Dim, Identity, Kind, Let, MatrixLit, Node, Number,
+                    Ones, Pi, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros, children)
 from .shapes import Checked, Type, type_of
 
 MAX_NUMERIC_ENTRIES = 10_000_000   # entries in any array mcalc builds
@@ -109,8 +109,21 @@ def _matmul(a, b):
 def _power(a, p):
     if abs(p) > MAX_POWER_EXPONENT and np.any(np.abs(a) > 1):
         raise LimitError(f"the exponent {p:g} is too large to evaluate (limit {MAX_POWER_EXPONENT:g})")
-    return np.power(a, p) if np.ndim(a) else (math.pow(a, p) if a > 0 or float(p).is_integer()
-                                               else float("nan"))
+    # NumPy, not math.pow: 0^-1 is inf and 10^400 overflows to inf instead of raising.
+    return np.power(a, p) if np.ndim(a) else float(np.power(float(a), float(p)))
+
+
+def _divide(a, b):
+    """a / b with IEEE results (x/0 is ±inf, 0/0 NaN) where Python floats would raise."""
+    out = np.divide(a, b)
+    return out if np.ndim(out) else float(out)
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except OverflowError:           # |value| beyond the float range: ±inf, as NumPy would
+        return math.inf if value > 0 else -math.inf
 
 
 BINARY: dict[BinOp, Callable] = {
@@ -120,8 +133,8 @@ BINARY: dict[BinOp, Callable] = {
     BinOp.SCALE: lambda a, b: a * b,
     BinOp.DOT: lambda a, b: float(np.sum(np.asarray(a) * np.asarray(b))),
     BinOp.HADAMARD: lambda a, b: a * b,
-    BinOp.DIV: lambda a, b: a / b,
-    BinOp.HDIV: lambda a, b: a / b,
+    BinOp.DIV: lambda a, b: _divide(a, b),
+    BinOp.HDIV: lambda a, b: _divide(a, b),
     BinOp.POWER: _power,
     BinOp.MATPOW: lambda a, k: np.linalg.matrix_power(a if k >= 0 else _inv(a), abs(int(k))),
     BinOp.KRON: lambda a, b: np.kron(a, b) if np.ndim(a) and np.ndim(b) else a * b,
@@ -146,7 +159,7 @@ class Evaluator:
     def eval(self, e: Node):
         match e:
             case Number(value):
-                return float(value)
+                return _number(value)
             case Pi():
                 return math.pi
             case Var(name):
@@ -167,7 +180,7 @@ class Evaluator:
                 return v.T if np.ndim(v) else v
             case Unary(UnOp.INVERSE, x):
                 v = self.eval(x)
-                return _inv(v) if np.ndim(v) else 1.0 / v
+                return _inv(v) if np.ndim(v) else _divide(1.0, v)
             case Binary(op, a, b):
                 return _scalarize(BINARY[op](self.eval(a), self.eval(b)))
             case Call(fn, args):
@@ -178,10 +191,24 @@ class Evaluator:
                 return np.array([[float(self.eval(i))] for i in items])
             case MatrixLit(rows):
                 return np.array([[float(self.eval(i)) for i in row] for row in rows])
+            case Size(dim):
+                return float(self.size(dim))
+            case Commutation(r, c):
+                return commutation(self.size(r), self.size(c))
             case Let(name, value, body):
                 self.values[name] = self.eval(value)
                 return self.eval(body)
         raise TypeError(f"no numeric rule for {type(e).__name__}")
+
+
+def commutation(rows: int, cols: int) -> np.ndarray:
+    """K with K vec(A) = vec(Aᵀ) for a rows×cols A (column-major vec)."""
+    n = rows * cols
+    k = np.zeros((n, n))
+    for i in range(rows):
+        for j in range(cols):
+            k[j + cols * i, i + rows * j] = 1.0
+    return k
 
 
 def evaluate(node: Node, values: Mapping[str, object], sizes: Mapping[str, int]):

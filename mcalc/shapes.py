@@ -20,7 +20,7 @@ from . import functions
 from .errors import KindError, MCalcError, ShapeError, Span
 from .functions import Family
 from .nodes import (BinOp, Binary, Call, Differential, Dim, Identity, Kind, Let, Mark, MatrixLit,
-                    Node, Number, Ones, Pi, Shape, UnOp, Unary, Var, VectorLit, Zeros, children,
+                    Node, Number, Ones, Pi, Shape, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros, children,
                     with_children)
 from .parser import Decl, Parsed, parse
 
@@ -136,6 +136,11 @@ def type_of(node: Node) -> Type:
             return Type(Kind.MATRIX, len(rows), len(rows[0]))
         case Let(_, _, body):
             return type_of(body)
+        case Size():
+            return SCALAR
+        case Commutation(r, c):
+            n = dim_mul(r, c)
+            return Type(Kind.MATRIX, n, n)
     raise TypeError(f"no type rule for {type(node).__name__}")
 
 

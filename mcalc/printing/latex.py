@@ -5,8 +5,8 @@ Only what mcalc generates reaches the output: names are validated letters, numbe
 from __future__ import annotations
 
 from ..nodes import (BinOp, Binary, Call, Differential, Identity, Kind, Let, MatrixLit, Node, Number,
-                     Ones, Pi, UnOp, Unary, Var, VectorLit, Zeros)
-from .precedence import Prec, is_decimal, number_text, parenthesize, precedence
+                     Ones, Pi, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros)
+from .precedence import Prec, is_decimal, number_text, parenthesize, precedence, product_operand_level
 from .text import is_matrix, split_name
 
 _GREEK = {
@@ -76,13 +76,14 @@ def to_latex(e: Node) -> str:
         case Binary(BinOp.DIV | BinOp.DIVIDE, a, b):
             return rf"\frac{{{to_latex(a)}}}{{{to_latex(b)}}}"
         case Binary(BinOp.PRODUCT | BinOp.MATMUL | BinOp.SCALE, a, b):
-            left = parenthesize(a, Prec.PRODUCT, to_latex, r"\left(", r"\right)")
+            left = parenthesize(a, product_operand_level(BinOp.MATMUL, a, Prec.PRODUCT), to_latex,
+                                r"\left(", r"\right)")
             right = parenthesize(b, Prec.PRODUCT + 1, to_latex, r"\left(", r"\right)")
             sep = r" \cdot " if (left[-1].isdigit() and right[0].isdigit()) else " "
             return left + sep + right
         case Binary(op, a, b):
             level = precedence(e)
-            return (parenthesize(a, level, to_latex, r"\left(", r"\right)") + _OPS[op]
+            return (parenthesize(a, product_operand_level(op, a, level), to_latex, r"\left(", r"\right)") + _OPS[op]
                     + parenthesize(b, level + 1, to_latex, r"\left(", r"\right)"))
         case Call("norm", (x,)):
             return rf"\left\lVert {to_latex(x)} \right\rVert"
@@ -99,6 +100,10 @@ def to_latex(e: Node) -> str:
         case MatrixLit(rows):
             return (r"\begin{bmatrix} " + r" \\ ".join(" & ".join(to_latex(i) for i in r) for r in rows)
                     + r" \end{bmatrix}")
+        case Commutation(r, c):
+            return rf"\mathbf{{K}}_{{{r},{c}}}".replace("·", " ")
+        case Size(dim):
+            return str(dim).replace("·", " ")
         case Let(name, value, body):
             return rf"{to_latex(body)} \quad \text{{where }} {name} = {to_latex(value)}"
     raise TypeError(f"no LaTeX rule for {type(e).__name__}")

@@ -73,3 +73,16 @@ def number_text(value: Fraction) -> str:
             digits += str(d)
         return f"{sign}{whole}.{digits}"
     return f"{value.numerator}/{value.denominator}"
+
+
+_JUXTAPOSITION = {BinOp.PRODUCT, BinOp.MATMUL, BinOp.SCALE}
+
+
+def product_operand_level(op: BinOp, left: Node, level: Prec) -> Prec:
+    """The level a product's left operand needs: a different product operator is bracketed
+    (`(A ⊗ B)(C ⊗ D)`, `(a ⊙ b)·c`) although left-associativity would make it optional."""
+    if isinstance(left, Binary) and precedence(left) == Prec.PRODUCT and level == Prec.PRODUCT:
+        same = left.op == op or (left.op in _JUXTAPOSITION and op in _JUXTAPOSITION)
+        if not same:
+            return Prec(level + 1)
+    return level

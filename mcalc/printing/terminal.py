@@ -51,3 +51,32 @@ def print_value(result: EvalResult, color: bool = True) -> None:
     out.print(Text(result.input, style="bold"))
     out.print(Text(f"= {result.text}"))
     out.print(Text(f"  [{describe_shape(result.shape)}]", style="dim"))
+
+
+def print_diff(result, sizes=None, color: bool = True) -> None:
+    out = console(color)
+    line = Text(result.operator_text())
+    line.append(" = ")
+    line.append(result.text, style="bold")
+    out.print(line)
+    layout = f"{result.layout} layout" + ("; ∂vec F/∂vec X, Kronecker form" if result.vec_form else "")
+    out.print(Text(f"  shape {describe_shape(result.shape)}   ({layout})", style="dim"))
+    if sizes:
+        entries = result.to_json(sizes)["derivative"]["entries"]
+        if isinstance(entries, list) and entries and isinstance(entries[0], list) \
+                and entries[0] and isinstance(entries[0][0], dict):
+            table = Table(show_header=True, header_style="bold")
+            table.add_column("")
+            for j in range(len(entries[0])):
+                table.add_column(f"∂/∂{j + 1}")
+            for i, row in enumerate(entries):
+                table.add_row(f"∂f{_sub(i + 1)}", *(e["text"] for e in row))
+            out.print(table)
+        else:
+            from .records import _entry_rows
+            for row in _entry_rows(entries, "text"):
+                out.print(Text("  " + row))
+
+
+def _sub(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))

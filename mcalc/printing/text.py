@@ -6,10 +6,11 @@ The ASCII form parses back to the same expression (given the same declarations):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ..nodes import (BinOp, Binary, Call, Differential, Identity, Kind, Let, MatrixLit, Node, Number,
-                     Ones, Pi, UnOp, Unary, Var, VectorLit, Zeros)
-from .precedence import Prec, number_text, parenthesize, precedence
+                     Ones, Pi, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros)
+from .precedence import Prec, is_decimal, number_text, parenthesize, precedence, product_operand_level
 
 _GREEK_NAMES = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
@@ -57,12 +58,15 @@ def text_name(name: str, kind: Kind | None) -> str:
 
 def ascii_name(name: str, kind: Kind | None) -> str:
     head, sub = split_name(name)
+    # The kind a plain spelling gets (shapes.default_kind): uppercase Latin is a matrix, every
+    # other letter — Greek capitals included (`Sigma` is Σ, a scalar) — a scalar.
+    plain_matrix = head[0].isascii() and head[0].isupper()
     head = _GREEK_NAMES.get(head, head)
     if sub:
         head += f"_{sub}" if len(sub) == 1 else f"_{{{sub}}}"
-    if kind in (Kind.VECTOR, Kind.ROW) or (kind is Kind.MATRIX and not head[0].isupper()):
+    if kind in (Kind.VECTOR, Kind.ROW) or (kind is Kind.MATRIX and not plain_matrix):
         return f"**{head}**"
-    if kind is Kind.SCALAR and head[0].isupper() and head[0].isascii():
+    if kind is Kind.SCALAR and plain_matrix:
         return f"\\mathit{{{head}}}"
     return head
 
@@ -74,7 +78,7 @@ class _Printer:
     def show(self, e: Node) -> str:
         match e:
             case Number(value):
-                return number_text(value)
+                return _number(value)
             case Pi():
                 return "pi" if self.ascii else "π"
             case Var(name, kind):
@@ -104,7 +108,7 @@ class _Printer:
             case Binary(op, a, b):
                 symbol = (_ASCII_OPS if self.ascii else _TEXT_OPS)[op]
                 level = precedence(e)
-                return (parenthesize(a, level, self.show) + symbol
+                return (parenthesize(a, product_operand_level(op, a, level), self.show) + symbol
                         + parenthesize(b, level + 1, self.show))
             case Call("norm", (x,)) if not self.ascii:
                 return f"‖{self.show(x)}‖"
@@ -117,6 +121,14 @@ class _Printer:
                 return "[" + ", ".join(self.show(i) for i in items) + "]"
             case MatrixLit(rows):
                 return "[" + ", ".join("[" + ", ".join(self.show(i) for i in r) + "]" for r in rows) + "]"
+            case Commutation(r, c):
+                return f"K_{{{r},{c}}}"
+            case Size(dim, like):
+                # A dimension as a number: its symbol in text; in ASCII an expression that
+                # evaluates to it (the number of entries of `like`), so the result still parses.
+                if self.ascii:
+                    return f"sum({parenthesize(like, Prec.ATOM, self.show)}.^0)"
+                return str(dim)
             case Let(name, value, body):
                 return f"{self.show(body)} where {name} = {self.show(value)}"
         raise TypeError(f"no text rule for {type(e).__name__}")
@@ -134,14 +146,36 @@ class _Printer:
         return f"{b}{caret}{ex}"
 
     def juxtapose(self, a: Node, b: Node) -> str:
-        left = parenthesize(a, Prec.PRODUCT, self.show)
+        left = parenthesize(a, product_operand_level(BinOp.MATMUL, a, Prec.PRODUCT), self.show)
         right = parenthesize(b, Prec.PRODUCT + 1, self.show)
+        negative = right[0] in "-−"   # `a -b` would read as a − b (A7): bracket or use `*`
         if self.ascii:
-            return f"{left} * {right}" if right.startswith("(") else f"{left} {right}"
+            return f"{left} * {right}" if right.startswith("(") or negative else f"{left} {right}"
+        if negative:
+            return f"{left} ({right})"
         if left[-1] == ")" or (right[0].isalpha() and right[:2].isalpha() and "(" in right[:12]) \
-                or (left[-1].isdigit() and right[0].isdigit()) or right[0] in "-−":
+                or (left[-1].isdigit() and right[0].isdigit()):
             return f"{left} {right}"
         return left + right
+
+
+_LONGEST_PLAIN_NUMBER = 16
+
+
+def _number(value: Fraction) -> str:
+    """`number_text`, but 1e300 and 1e-300 in scientific notation: exact, readable, and short
+    enough for the parser's digit limit (the `--ascii` form must parse again)."""
+    text = number_text(value)
+    if len(text) <= _LONGEST_PLAIN_NUMBER or not is_decimal(value) or value == 0:
+        return text
+    mantissa, exponent = abs(value), 0
+    while mantissa.denominator != 1:
+        mantissa, exponent = mantissa * 10, exponent - 1
+    digits = mantissa.numerator
+    while digits % 10 == 0:
+        digits, exponent = digits // 10, exponent + 1
+    sign = "-" if value < 0 else ""
+    return f"{sign}{digits}e{exponent}" if exponent else text
 
 
 def _integer(e: Node) -> int | None:
