@@ -176,8 +176,6 @@ def transpose(a: Node) -> Node:
             return scale(s, transpose(x))
         case Binary(BinOp.MATMUL, x, y):               # (AB)ᵀ = BᵀAᵀ
             return mul(transpose(y), transpose(x))
-        case Binary(BinOp.HADAMARD, x, y):
-            return hadamard(transpose(x), transpose(y))
         case Binary(BinOp.DIV, x, s):
             return div(transpose(x), s)
         case Binary(BinOp.KRON, x, y):                 # (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ
@@ -223,6 +221,8 @@ def hadamard(a: Node, b: Node) -> Node:
         return scale(b, a)
     if is_zero(a) or is_zero(b):
         return zeros(ta)
+    if a == b:
+        return power(a, num(2))
     if isinstance(a, Ones) or _is_ones_like(a):
         return b
     if isinstance(b, Ones) or _is_ones_like(b):
@@ -339,6 +339,9 @@ def call(fn: str, *args: Node) -> Node:
             return x
         case ("diag", (Ones((n, _)),)):
             return Identity(n)
+        case ("diag", (Binary(BinOp.MATMUL, u, Unary(UnOp.TRANSPOSE, v)),)) \
+                if type_of(u).kind is Kind.VECTOR and type_of(v).kind is Kind.VECTOR:
+            return hadamard(u, v)                      # diag(𝐮𝐯ᵀ) = 𝐮 ⊙ 𝐯
         case ("diag", (Unary(UnOp.NEG, x),)):
             return neg(call("diag", x))
         case ("diag", (Binary(BinOp.SCALE, s, x),)):

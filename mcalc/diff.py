@@ -290,8 +290,12 @@ def derive(f: Node, x: Var, layout: str = "numerator") -> Derivative:
     else:
         expr = vec_jacobian(df, x) if df is not None else \
             zeros(Type(Kind.MATRIX, _length(tf), _length(tx)))
-    expr = rebuild(expr)
-    return _layout(Derivative(expr, f_axes + x_axes, vec_form, f_axes, x_axes), layout)
+    return _layout(Derivative(_finish(expr), f_axes + x_axes, vec_form, f_axes, x_axes), layout)
+
+
+def _finish(expr: Node) -> Node:
+    from .simplify import simplify
+    return simplify(rebuild(expr))
 
 
 def _layout(d: Derivative, layout: str) -> Derivative:
@@ -299,7 +303,7 @@ def _layout(d: Derivative, layout: str) -> Derivative:
         return d
     if layout != "denominator":
         raise UsageError(f"unknown layout {layout!r}; use numerator or denominator")
-    return Derivative(rebuild(transpose(d.expr)), d.x_axes + d.f_axes, d.vec_form, d.f_axes, d.x_axes)
+    return Derivative(_finish(transpose(d.expr)), d.x_axes + d.f_axes, d.vec_form, d.f_axes, d.x_axes)
 
 
 def derive_hessian(f: Node, x: Var, layout: str = "numerator") -> Derivative:
@@ -314,12 +318,12 @@ def derive_hessian(f: Node, x: Var, layout: str = "numerator") -> Derivative:
         first = by_scalar(df) if df is not None else zeros(tf)
         d2 = differential(first, x)
         expr = by_scalar(d2) if d2 is not None else zeros(tf)
-        return Derivative(rebuild(expr), (), False, (), ())
+        return Derivative(_finish(expr), (), False, (), ())
     gradient = rebuild(pullback(df, x)) if df is not None else zeros(tx)
     d2 = differential(gradient, x)
     n = _length(tx)
     expr = vec_jacobian(d2, x) if d2 is not None else zeros(Type(Kind.MATRIX, n, n))
-    return Derivative(rebuild(expr), x_axes + x_axes, len(x_axes) > 1, x_axes, x_axes)
+    return Derivative(_finish(expr), x_axes + x_axes, len(x_axes) > 1, x_axes, x_axes)
 
 
 def derive_stacked(f: Node, xs: list[Var], layout: str = "numerator", hessian: bool = False) -> Derivative:
@@ -341,7 +345,7 @@ def derive_stacked(f: Node, xs: list[Var], layout: str = "numerator", hessian: b
     expr = _stack_columns(columns, tf)
     k = len(xs)
     f_axes = _axes(tf)
-    d = Derivative(rebuild(expr), f_axes + (k,) if f_axes else (1, k), False, f_axes, (k,))
+    d = Derivative(_finish(expr), f_axes + (k,) if f_axes else (1, k), False, f_axes, (k,))
     return _layout(d, layout)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ..nodes import (BinOp, Binary, Call, Differential, Identity, Kind, Let, MatrixLit, Node, Number,
                      Ones, Pi, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros)
-from .precedence import Prec, is_decimal, number_text, parenthesize, precedence, product_operand_level
+from .precedence import (EXPANDING, Prec, implicit_scalar, is_decimal, negated_level, number_text,
+                         parenthesize, precedence, product_operand_level, right_factor_level)
 from .text import is_matrix, split_name
 
 _GREEK = {
@@ -63,8 +64,7 @@ def to_latex(e: Node) -> str:
         case Identity():
             return r"\mathbf{I}"
         case Unary(UnOp.NEG, x):
-            return "-" + parenthesize(x, Prec.POWER if isinstance(x, Number) else Prec.UNARY,
-                                      to_latex, r"\left(", r"\right)")
+            return "-" + parenthesize(x, negated_level(x), to_latex, r"\left(", r"\right)")
         case Unary(UnOp.TRANSPOSE, x):
             return "{" + parenthesize(x, Prec.ATOM, to_latex, r"\left(", r"\right)") + r"}^\top"
         case Unary(UnOp.INVERSE, x):
@@ -78,10 +78,12 @@ def to_latex(e: Node) -> str:
         case Binary(BinOp.PRODUCT | BinOp.MATMUL | BinOp.SCALE, a, b):
             left = parenthesize(a, product_operand_level(BinOp.MATMUL, a, Prec.PRODUCT), to_latex,
                                 r"\left(", r"\right)")
-            right = parenthesize(b, Prec.PRODUCT + 1, to_latex, r"\left(", r"\right)")
+            right = parenthesize(b, right_factor_level(b), to_latex, r"\left(", r"\right)")
             sep = r" \cdot " if (left[-1].isdigit() and right[0].isdigit()) else " "
             return left + sep + right
         case Binary(op, a, b):
+            if op in EXPANDING:
+                a, b = implicit_scalar(a, b), implicit_scalar(b, a)
             level = precedence(e)
             return (parenthesize(a, product_operand_level(op, a, level), to_latex, r"\left(", r"\right)") + _OPS[op]
                     + parenthesize(b, level + 1, to_latex, r"\left(", r"\right)"))
@@ -91,6 +93,11 @@ def to_latex(e: Node) -> str:
             return rf"\left\lVert {to_latex(x)} \right\rVert_1"
         case Call("abs", (x,)):
             return rf"\left\lvert {to_latex(x)} \right\rvert"
+        case Call("inv", (x,)):
+            return "{" + parenthesize(x, Prec.ATOM, to_latex, r"\left(", r"\right)") + "}^{-1}"
+        case Call("max" | "min" as fn, (a, b)):
+            a, b = implicit_scalar(a, b), implicit_scalar(b, a)
+            return _fn(fn) + r"\left(" + to_latex(a) + ", " + to_latex(b) + r"\right)"
         case Call("sqrt", (x,)):
             return rf"\sqrt{{{to_latex(x)}}}"
         case Call(fn, args):

@@ -58,8 +58,10 @@ def is_decimal(value: Fraction) -> bool:
     return d == 1
 
 
-def number_text(value: Fraction) -> str:
+def number_text(value: Fraction, minus: str = "-") -> str:
     """Exact: integers, finite decimals, else p/q."""
+    if value < 0:
+        return minus + number_text(-value)
     if value.denominator == 1:
         return str(value.numerator)
     if is_decimal(value):
@@ -80,9 +82,82 @@ _JUXTAPOSITION = {BinOp.PRODUCT, BinOp.MATMUL, BinOp.SCALE}
 
 def product_operand_level(op: BinOp, left: Node, level: Prec) -> Prec:
     """The level a product's left operand needs: a different product operator is bracketed
-    (`(A ⊗ B)(C ⊗ D)`, `(a ⊙ b)·c`) although left-associativity would make it optional."""
+    (`(A ⊗ B)(C ⊗ D)`, `(a ⊙ b)·c`) although left-associativity would make it optional;
+    `2x/y` needs none."""
     if isinstance(left, Binary) and precedence(left) == Prec.PRODUCT and level == Prec.PRODUCT:
-        same = left.op == op or (left.op in _JUXTAPOSITION and op in _JUXTAPOSITION)
+        same = left.op == op or (left.op in _JUXTAPOSITION and op in _JUXTAPOSITION) \
+            or (op is BinOp.DIV and left.op in (BinOp.MATMUL, BinOp.SCALE))
         if not same:
             return Prec(level + 1)
     return level
+
+
+# Core products: the matrix product and scaling are associative, so a(bc) prints as abc and
+# reads back with the same value. (Input `PRODUCT` nodes keep their brackets for the round trip.)
+_ASSOCIATIVE = {BinOp.MATMUL, BinOp.SCALE}
+# Every product is linear in its first factor, so −(ab) prints as −ab.
+_LINEAR_FIRST = {BinOp.MATMUL, BinOp.SCALE, BinOp.DOT, BinOp.HADAMARD, BinOp.DIV, BinOp.HDIV,
+                 BinOp.KRON}
+
+
+def right_factor_level(right: Node) -> Prec:
+    if isinstance(right, Binary) and right.op in _ASSOCIATIVE:
+        return Prec.PRODUCT
+    return Prec(Prec.PRODUCT + 1)
+
+
+def negated_level(x: Node) -> Prec:
+    if isinstance(x, Number):
+        return Prec.POWER
+    if isinstance(x, Binary) and x.op in _LINEAR_FIRST:
+        return Prec.PRODUCT
+    return Prec.UNARY
+
+
+def ends_with_call(e: Node) -> bool:
+    """Whether a product's text ends with a function call: `step(z) 𝐱ᵀ` gets a space."""
+    from ..nodes import Call
+    while isinstance(e, Binary) and e.op in (_JUXTAPOSITION | {BinOp.PRODUCT}):
+        e = e.right
+    return isinstance(e, Call) and e.fn not in ("norm", "norm1", "inv")
+
+
+def starts_with_call(text: str) -> bool:
+    import re
+    return re.match(r"^(\w{2,}|σ)\(", text) is not None
+
+
+# Operators with scalar expansion: an expanded scalar (s𝟏, 𝟏, 𝟎) prints as the scalar.
+EXPANDING = {BinOp.ADD, BinOp.SUB, BinOp.HADAMARD, BinOp.HDIV}
+
+
+def implicit_scalar(e: Node, other: Node) -> Node:
+    """`s𝟏` → `s` and `𝟏` → `1` beside a non-scalar operand (scalar expansion reads it back)."""
+    from ..nodes import Kind, Ones, Unary, UnOp, Zeros
+    from fractions import Fraction
+    try:
+        from ..shapes import type_of
+        if type_of(other).kind is Kind.SCALAR or _is_expanded(other) is not None:
+            return e
+    except (TypeError, KeyError, AttributeError, ValueError):
+        return e
+    inner = _is_expanded(e)
+    return inner if inner is not None else e
+
+
+def _is_expanded(e: Node):
+    """The scalar (or row) that `e` expands, or None: s𝟏 → s, 𝟏 → 1, 𝟎 → 0, 𝟏𝐛ᵀ → 𝐛ᵀ."""
+    from ..nodes import Ones, Unary, UnOp, Zeros
+    from fractions import Fraction
+    match e:
+        case Ones() | Unary(UnOp.TRANSPOSE, Ones()):
+            return Number(Fraction(1))
+        case Binary(BinOp.MATMUL, Ones(), Unary(UnOp.TRANSPOSE, Ones())):
+            return Number(Fraction(1))
+        case Zeros():
+            return Number(Fraction(0))
+        case Binary(BinOp.SCALE, s, rest) if _is_expanded(rest) == Number(Fraction(1)):
+            return s
+        case Binary(BinOp.MATMUL, Ones(), Unary(UnOp.TRANSPOSE, v)):   # a row added to every row
+            return v
+    return None

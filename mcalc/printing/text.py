@@ -10,7 +10,9 @@ from fractions import Fraction
 
 from ..nodes import (BinOp, Binary, Call, Differential, Identity, Kind, Let, MatrixLit, Node, Number,
                      Ones, Pi, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros)
-from .precedence import Prec, is_decimal, number_text, parenthesize, precedence, product_operand_level
+from .precedence import (EXPANDING as _EXPANDING, Prec, ends_with_call, implicit_scalar, is_decimal,
+                         negated_level, number_text, parenthesize, precedence, product_operand_level,
+                         right_factor_level, starts_with_call)
 
 _GREEK_NAMES = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
@@ -87,12 +89,19 @@ class _Printer:
                 return "d" + self.show(var)
             case Ones():
                 return "**1**" if self.ascii else "𝟏"
-            case Zeros():
-                return "**0**" if self.ascii else "𝟎"
+            case Zeros(shape):
+                if not self.ascii:
+                    return "𝟎"
+                rows, cols = shape if shape else (None, 1)
+                if rows == 1 and cols == 1:
+                    return "0"
+                if cols == 1:
+                    return "**0**"
+                return "**0**^T" if rows == 1 else "**0** **1**^T"   # a zero matrix as 𝟎𝟏ᵀ
             case Identity():
                 return "I"
             case Unary(UnOp.NEG, x):
-                return "-" + parenthesize(x, Prec.POWER if isinstance(x, Number) else Prec.UNARY, self.show)
+                return ("-" if self.ascii else "−") + parenthesize(x, negated_level(x), self.show)
             case Unary(UnOp.TRANSPOSE, x):
                 return parenthesize(x, Prec.ATOM, self.show) + ("^T" if self.ascii else "ᵀ")
             case Unary(UnOp.INVERSE, x):
@@ -106,6 +115,8 @@ class _Printer:
             case Binary(BinOp.KRON, a, b) if self.ascii:
                 return f"kron({self.show(a)}, {self.show(b)})"
             case Binary(op, a, b):
+                if op in _EXPANDING:
+                    a, b = implicit_scalar(a, b), implicit_scalar(b, a)
                 symbol = (_ASCII_OPS if self.ascii else _TEXT_OPS)[op]
                 level = precedence(e)
                 return (parenthesize(a, product_operand_level(op, a, level), self.show) + symbol
@@ -114,6 +125,11 @@ class _Printer:
                 return f"‖{self.show(x)}‖"
             case Call("norm1", (x,)) if not self.ascii:
                 return f"‖{self.show(x)}‖₁"
+            case Call("inv", (x,)) if not self.ascii:
+                return parenthesize(x, Prec.ATOM, self.show) + "⁻¹"
+            case Call("max" | "min" as fn, (a, b)):
+                a, b = implicit_scalar(a, b), implicit_scalar(b, a)
+                return f"{fn}({self.show(a)}, {self.show(b)})"
             case Call(fn, args):
                 name = fn if self.ascii else _TEXT_FUNCTION_NAMES.get(fn, fn)
                 return f"{name}({', '.join(self.show(a) for a in args)})"
@@ -147,14 +163,13 @@ class _Printer:
 
     def juxtapose(self, a: Node, b: Node) -> str:
         left = parenthesize(a, product_operand_level(BinOp.MATMUL, a, Prec.PRODUCT), self.show)
-        right = parenthesize(b, Prec.PRODUCT + 1, self.show)
+        right = parenthesize(b, right_factor_level(b), self.show)
         negative = right[0] in "-−"   # `a -b` would read as a − b (A7): bracket or use `*`
         if self.ascii:
             return f"{left} * {right}" if right.startswith("(") or negative else f"{left} {right}"
         if negative:
             return f"{left} ({right})"
-        if left[-1] == ")" or (right[0].isalpha() and right[:2].isalpha() and "(" in right[:12]) \
-                or (left[-1].isdigit() and right[0].isdigit()):
+        if ends_with_call(a) or starts_with_call(right) or (left[-1].isdigit() and right[0].isdigit()):
             return f"{left} {right}"
         return left + right
 
