@@ -300,6 +300,33 @@ def check_command(expr: ExprArg, wrt: WrtOpt,
     finish(status if status != ExitStatus.OK else outcome["status"])
 
 
+@app.command("explain")
+def explain_command(expr: ExprArg, wrt: Annotated[str, typer.Option(
+                        "--wrt", "-w", metavar="VAR", help="The variable (scalar or vector).")],
+                    format: FormatOpt = Format.auto, let: LetOpt = None, no_color: NoColorOpt = False):
+    """The chain rule step by step, as Parr & Howard teach it: intermediate variables, local
+    derivatives with their shapes, the chain product, substitution, the simplified result.
+
+    Example: mcalc explain 'sin(x^2)' --wrt x
+    """
+    fmt = resolve_format(format)
+
+    def action():
+        from .explain import explain
+        e = explain(expr, wrt, let=tuple(let or ()))
+        if fmt in (Format.json, Format.jsonl):
+            dump_json(fmt, e.to_json())
+        elif fmt is Format.latex:
+            emit(e.latex())
+        elif fmt is Format.rich:
+            from .printing.terminal import print_explanation
+            print_explanation(e, color=not no_color)
+        else:
+            emit(e.text())
+
+    finish(run_guarded(fmt, expr, action))
+
+
 def read_values(at: list[str], at_file: str | None) -> dict:
     values: dict = {}
     if at_file:

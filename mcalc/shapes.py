@@ -126,6 +126,22 @@ def type_of(node: Node) -> Type:
                     else Kind.ROW if kinds <= {Kind.ROW, Kind.SCALAR} and kinds != {Kind.SCALAR}
                     else kind_of_shape(r, c))
             return Type(kind, r, c)
+        case Binary(BinOp.PRODUCT, a, b):
+            # Input trees (the printers ask, e.g. for `^` or `.^`): a product means by shape.
+            ta, tb = type_of(a), type_of(b)
+            if ta.kind is Kind.SCALAR or tb.kind is Kind.SCALAR:
+                return tb if ta.kind is Kind.SCALAR else ta
+            kind = _MATMUL_KINDS.get((ta.kind, tb.kind)) or kind_of_shape(ta.rows, tb.cols)
+            return Type(kind, ta.rows, tb.cols)
+        case Binary(BinOp.ADD | BinOp.SUB | BinOp.HADAMARD | BinOp.DIVIDE | BinOp.HDIV, a, b):
+            # Input trees may still have a scalar beside a vector (expansion) or a vector beside a
+            # matrix (broadcasting); in core trees both operands have one type.
+            ta = type_of(a)
+            if ta.kind is Kind.MATRIX:
+                return ta
+            tb = type_of(b)
+            expands = ta.kind is Kind.SCALAR and tb.kind is not Kind.SCALAR
+            return tb if expands or tb.kind is Kind.MATRIX else ta
         case Binary(_, a, _):
             return type_of(a)
         case Call(fn, args):

@@ -149,15 +149,16 @@ def _is_expanded(e: Node):
     """The scalar (or row) that `e` expands, or None: s𝟏 → s, 𝟏 → 1, 𝟎 → 0, 𝟏𝐛ᵀ → 𝐛ᵀ."""
     from ..nodes import Ones, Unary, UnOp, Zeros
     from fractions import Fraction
+    # Only core trees (sized constants): an input 𝟏 or 𝟎 prints as written.
     match e:
-        case Ones() | Unary(UnOp.TRANSPOSE, Ones()):
+        case Ones(shape) | Unary(UnOp.TRANSPOSE, Ones(shape)) if shape is not None:
             return Number(Fraction(1))
-        case Binary(BinOp.MATMUL, Ones(), Unary(UnOp.TRANSPOSE, Ones())):
+        case Binary(BinOp.MATMUL, Ones(shape), Unary(UnOp.TRANSPOSE, Ones())) if shape is not None:
             return Number(Fraction(1))
-        case Zeros():
+        case Zeros(shape) if shape is not None:
             return Number(Fraction(0))
         case Binary(BinOp.SCALE, s, rest) if _is_expanded(rest) == Number(Fraction(1)):
             return s
-        case Binary(BinOp.MATMUL, Ones(), Unary(UnOp.TRANSPOSE, v)):   # a row added to every row
-            return v
+        case Binary(BinOp.MATMUL, Ones(shape), Unary(UnOp.TRANSPOSE, v)) if shape is not None:
+            return v                                      # a row added to every row
     return None

@@ -80,3 +80,10 @@ def print_diff(result, sizes=None, color: bool = True) -> None:
 
 def _sub(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def print_explanation(explanation, color: bool = True) -> None:
+    out = console(color)
+    for line in explanation.text().split("\n"):
+        style = "bold" if line.endswith(":") and not line.startswith(" ") else None
+        out.print(Text(line, style=style))
