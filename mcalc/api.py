@@ -116,14 +116,19 @@ class ShapeResult:
 
     def to_json(self) -> dict:
         return {"input": self.input, "kind": self.kind, "shape": axes_strings(self.type),
-                "variables": variables_json(self.checked), "dims": dict(self.checked.dims),
-                "tree": self.tree()}
+                "variables": variables_json(self.checked), "tree": self.tree()}
 
 
 def with_kinds(node: Node, checked: Checked) -> Node:
-    from .nodes import with_children
+    """The input tree with every name's kind, and `^` on a matrix marked as the matrix power."""
+    from .nodes import BinOp, with_children
     from dataclasses import replace
+    core = checked.node_types.get(id(node), (None,))[0]
+    original = node
     node = with_children(node, tuple(with_kinds(c, checked) for c in children(node)))
+    if isinstance(original, Binary) and original.op is BinOp.POWER and isinstance(core, Binary) \
+            and core.op is BinOp.MATPOW:
+        node = replace(node, op=BinOp.MATPOW)
     if isinstance(node, Var) and node.name in checked.variables:
         t = checked.variables[node.name]
         return replace(node, kind=t.kind, shape=t.shape)
@@ -318,8 +323,6 @@ def _unvec_entries(value, d, sizes, make, layout):
     from .numeric import dim_value
     f_axes = [dim_value(a, sizes) for a in d.f_axes]
     x_axes = [dim_value(a, sizes) for a in d.x_axes]
-    if layout == "denominator":
-        value = value.T
 
     def flat(index, axes):       # column-major position of a multi-index
         pos, stride = 0, 1
@@ -334,9 +337,8 @@ def _unvec_entries(value, d, sizes, make, layout):
             return make(value[flat(fi, fx[0]), flat(xi, fx[1])])
         return [build(prefix + [i], axes_left[1:], fx) for i in range(axes_left[0])]
 
-    first, second = (f_axes, x_axes) if layout != "denominator" else (x_axes, f_axes)
     if layout == "denominator":
-        # value is now (entries of X) × (entries of F): index it X first.
+        # The denominator-layout expression is (entries of X) × (entries of F): X first.
         return build([], x_axes + f_axes, (x_axes, f_axes))
     return build([], f_axes + x_axes, (f_axes, x_axes))
 

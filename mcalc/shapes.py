@@ -21,7 +21,7 @@ from .errors import KindError, MCalcError, ShapeError, Span
 from .functions import Family
 from .nodes import (BinOp, Binary, Call, Differential, Dim, Identity, Kind, Let, Mark, MatrixLit,
                     Node, Number, Ones, Pi, Shape, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros, children,
-                    with_children)
+                    walk, with_children)
 from .parser import Decl, Parsed, parse
 
 DIM_NAME_POOL = ("n", "m", "k", "p", "q", "r", "s", "t", "u", "v", "a", "b", "c", "d", "l", "j")
@@ -314,6 +314,11 @@ class Checker:
             for d in (v.rows, v.cols):
                 if isinstance(d, str):
                     dims.setdefault(d, None)
+        for node in walk(expr):     # sizes only a constant carries: the n of 𝟏 in sum(𝟏)
+            if isinstance(node, (Ones, Zeros, Identity)):
+                for d in node.shape if not isinstance(node, Identity) else (node.size,):
+                    if isinstance(d, str) and "·" not in d:
+                        dims.setdefault(d, None)
         node_types = {k: (c, Type(v.kind, resolve(v.rows), resolve(v.cols)))
                       for k, (c, v) in self.node_types.items()}
         return Checked(self.parsed, expr, Type(t.kind, resolve(t.rows), resolve(t.cols)),
@@ -504,7 +509,7 @@ class Checker:
                 give(primary.rows if primary.kind is not Kind.ROW else primary.cols, "n")
                 give(primary.cols)
         if output is not None:
-            give(output.rows, "m")
+            give(output.rows, "m" if primary is not None else "n")
             give(output.cols)
         for t in self.table.values():
             give(t.rows)

@@ -79,6 +79,8 @@ def to_latex(e: Node) -> str:
             left = parenthesize(a, product_operand_level(BinOp.MATMUL, a, Prec.PRODUCT), to_latex,
                                 r"\left(", r"\right)")
             right = parenthesize(b, right_factor_level(b), to_latex, r"\left(", r"\right)")
+            if right.startswith("-"):       # `A -B` would read as a difference (A7): A(−B)
+                right = r"\left(" + right + r"\right)"
             sep = r" \cdot " if (left[-1].isdigit() and right[0].isdigit()) else " "
             return left + sep + right
         case Binary(op, a, b):

@@ -32,6 +32,8 @@ def precedence(node: Node) -> Prec:
     match node:
         case Binary(op):
             return PRECEDENCE[op]
+        case Unary(UnOp.NEG, x) if negated_level(x) == Prec.PRODUCT:
+            return Prec.PRODUCT          # printed −ab without brackets: binds like a product
         case Unary(op):
             return PRECEDENCE[op]
         case Number(value) if value < 0:
@@ -95,9 +97,9 @@ def product_operand_level(op: BinOp, left: Node, level: Prec) -> Prec:
 # Core products: the matrix product and scaling are associative, so a(bc) prints as abc and
 # reads back with the same value. (Input `PRODUCT` nodes keep their brackets for the round trip.)
 _ASSOCIATIVE = {BinOp.MATMUL, BinOp.SCALE}
-# Every product is linear in its first factor, so −(ab) prints as −ab.
-_LINEAR_FIRST = {BinOp.MATMUL, BinOp.SCALE, BinOp.DOT, BinOp.HADAMARD, BinOp.DIV, BinOp.HDIV,
-                 BinOp.KRON}
+# Every product is linear in its first factor, so −(ab) prints as −ab. Only core products:
+# an input −(a ⊙ b) keeps its brackets so that it reads back as the same tree.
+_LINEAR_FIRST = {BinOp.MATMUL, BinOp.SCALE, BinOp.DIV}
 
 
 def right_factor_level(right: Node) -> Prec:

@@ -98,6 +98,9 @@ class _Printer:
                 if cols == 1:
                     return "**0**"
                 return "**0**^T" if rows == 1 else "**0** **1**^T"   # a zero matrix as 𝟎𝟏ᵀ
+            case Identity(size) if self.ascii and (isinstance(size, int) or
+                                                   (isinstance(size, str) and size.isalpha() and len(size) == 1)):
+                return f"I_{size}"
             case Identity():
                 return "I"
             case Unary(UnOp.NEG, x):
