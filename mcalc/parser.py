@@ -53,11 +53,17 @@ def _grammar_path() -> Path:
     raise FileNotFoundError("grammar/mcalc.lark is missing from this installation")
 
 
+def build_parser(strict: bool = False) -> Lark:
+    """The Lark parser for grammar/mcalc.lark. The tests build it with `strict=True` (needs
+    interegular), which turns any grammar conflict or terminal collision into an error."""
+    return Lark(_grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+                strict=strict, propagate_positions=True, maybe_placeholders=False,
+                start=["start", "decls"], cache=not strict)
+
+
 @functools.cache
 def _lark() -> Lark:
-    return Lark(_grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
-                strict=True, propagate_positions=True, maybe_placeholders=False,
-                start=["start", "decls"], cache=True)
+    return build_parser()
 
 
 # ---- names ------------------------------------------------------------------------------------
