@@ -21,6 +21,11 @@ def num(value) -> Number:
     return Number(Fraction(value))
 
 
+def same(a: Node, b: Node) -> bool:
+    """Structural equality, rejecting most unequal pairs by their (cached) hashes first."""
+    return a is b or (hash(a) == hash(b) and a == b)
+
+
 def is_zero(e: Node | None) -> bool:
     return e is None or isinstance(e, Zeros) or (isinstance(e, Number) and e.value == 0)
 
@@ -93,7 +98,7 @@ def sub(a: Node | None, b: Node | None) -> Node | None:
         return Number(a.value - b.value)
     if isinstance(b, Unary) and b.op is UnOp.NEG:
         return add(a, b.operand)
-    if a == b:
+    if same(a, b):
         return zeros_like(a)
     return Binary(BinOp.SUB, a, b)
 
@@ -221,7 +226,7 @@ def hadamard(a: Node, b: Node) -> Node:
         return scale(b, a)
     if is_zero(a) or is_zero(b):
         return zeros(ta)
-    if a == b:
+    if same(a, b):
         return power(a, num(2))
     if isinstance(a, Ones) or _is_ones_like(a):
         return b
@@ -378,26 +383,27 @@ def rebuild(e: Node, leaf=lambda n: n, memo: dict | None = None) -> Node:
     With the identity `leaf` this is the cheap simplification pass; with a substitution it
     replaces leaves (e.g. dx := 1) and simplifies in the same walk.
     """
-    from .nodes import Let, children, with_children
+    from .nodes import children
     memo = {} if memo is None else memo
-    key = e
-    if key in memo:
-        return memo[key]
+    hit = memo.get(id(e))                      # by identity; the node is kept alive in the value
+    if hit is not None and hit[0] is e:
+        return hit[1]
     kids = children(e)
-    if not kids:
-        out = leaf(e)
-    else:
-        new = tuple(rebuild(c, leaf, memo) for c in kids)
-        match e:
-            case Binary(op) if op in _REBUILD_BINARY:
-                out = _REBUILD_BINARY[op](*new)
-            case Unary(UnOp.NEG):
-                out = neg(new[0])
-            case Unary(UnOp.TRANSPOSE):
-                out = transpose(new[0])
-            case Call(fn):
-                out = call(fn, *new)
-            case _:
-                out = with_children(e, new)
-    memo[key] = out
+    out = leaf(e) if not kids else rebuild_top(e, tuple(rebuild(c, leaf, memo) for c in kids))
+    memo[id(e)] = (e, out)
     return out
+
+
+def rebuild_top(e: Node, new: tuple) -> Node:
+    """`e` with children `new`, through the smart constructor of its operator."""
+    from .nodes import with_children
+    match e:
+        case Binary(op) if op in _REBUILD_BINARY:
+            return _REBUILD_BINARY[op](*new)
+        case Unary(UnOp.NEG):
+            return neg(new[0])
+        case Unary(UnOp.TRANSPOSE):
+            return transpose(new[0])
+        case Call(fn):
+            return call(fn, *new)
+    return with_children(e, new)

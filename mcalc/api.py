@@ -6,11 +6,12 @@
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from .errors import MCalcError, UsageError
-from .nodes import Kind, Node, children, Var, Binary, Unary, Call
+from .nodes import Kind, Let, Node, children, Var, Binary, Unary, Call
 from .parser import Decl, parse, parse_decls
 from .printing import to_ascii, to_latex, to_text
 from .shapes import Checked, Type, check
@@ -129,9 +130,14 @@ def with_kinds(node: Node, checked: Checked) -> Node:
     if isinstance(original, Binary) and original.op is BinOp.POWER and isinstance(core, Binary) \
             and core.op is BinOp.MATPOW:
         node = replace(node, op=BinOp.MATPOW)
-    if isinstance(node, Var) and node.name in checked.variables:
-        t = checked.variables[node.name]
-        return replace(node, kind=t.kind, shape=t.shape)
+    if isinstance(node, Var):
+        t = checked.variables.get(node.name) or checked.node_types.get(id(original), (None, None))[1]
+        if t is not None:
+            return replace(node, kind=t.kind, shape=t.shape)
+    if isinstance(node, Let):                   # a defined name takes its value's kind
+        t = checked.node_types.get(id(original.value), (None, None))[1]
+        if t is not None:
+            node = replace(node, var=replace(node.var, kind=t.kind, shape=t.shape))
     return node
 
 
@@ -243,17 +249,23 @@ class DiffResult:
         from .shapes import type_of
         return type_of(self.expr).axes()
 
+    @functools.cached_property
+    def printed(self) -> Node:
+        """The derivative with recurring subexpressions named (share.py), for printing."""
+        from .share import share
+        return share(self.expr, taken=set(self.checked.variables))
+
     @property
     def text(self) -> str:
-        return to_text(self.expr)
+        return to_text(self.printed)
 
     @property
     def ascii(self) -> str:
-        return to_ascii(self.expr)
+        return to_ascii(self.printed)
 
     @property
     def latex(self) -> str:
-        return to_latex(self.expr)
+        return to_latex(self.printed)
 
     def operator_text(self, ascii: bool = False) -> str:
         """`∂/∂𝐱 (𝐱ᵀA𝐱)`, `∂²/∂𝐱² (…)` or `∂vec(F)/∂vec(X)` in text."""

@@ -182,8 +182,8 @@ class Expander:
                 return sp.Matrix(len(items), 1, [self.eval(i) for i in items])
             case MatrixLit(rows):
                 return sp.Matrix([[self.eval(i) for i in row] for row in rows])
-            case Let(name, value, body):
-                self.values[name] = self.eval(value)
+            case Let(var, value, body):
+                self.values[var.name] = self.eval(value)
                 return self.eval(body)
         raise TypeError(f"no component rule for {type(e).__name__}")
 

@@ -59,19 +59,34 @@ def _span() -> Span | None:
     return field(default=None, compare=False, repr=False)
 
 
+class _Hashed:
+    """A node's hash, computed once. The dataclass hash would rehash the whole subtree on every
+    call, which makes memo tables over deep trees quadratic."""
+    __slots__ = ("_hash",)
+    _key_fields: tuple[str, ...] = ()
+
+    def __hash__(self):
+        try:
+            return self._hash
+        except AttributeError:
+            h = hash((type(self).__name__, *(getattr(self, f) for f in self._key_fields)))
+            object.__setattr__(self, "_hash", h)
+            return h
+
+
 @dataclass(frozen=True, slots=True)
-class Number:
+class Number(_Hashed):
     value: Fraction
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class Pi:
+class Pi(_Hashed):
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class Var:
+class Var(_Hashed):
     name: str                               # canonical: "x", "W_h", "b_out", "α"
     kind: Kind | None = None                # None until kinds are resolved
     shape: Shape | None = None              # None until shapes are checked
@@ -80,32 +95,32 @@ class Var:
 
 
 @dataclass(frozen=True, slots=True)
-class Ones:
+class Ones(_Hashed):
     shape: Shape | None = None              # 𝟏: a column of ones (cols = 1)
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class Zeros:
+class Zeros(_Hashed):
     shape: Shape | None = None
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class Identity:
+class Identity(_Hashed):
     size: Dim | None = None
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class Unary:
+class Unary(_Hashed):
     op: UnOp
     operand: "Node"
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class Binary:
+class Binary(_Hashed):
     op: BinOp
     left: "Node"
     right: "Node"
@@ -113,33 +128,33 @@ class Binary:
 
 
 @dataclass(frozen=True, slots=True)
-class Call:
+class Call(_Hashed):
     fn: str                                  # canonical function name (functions.FUNCTIONS)
     args: tuple["Node", ...]
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class VectorLit:
+class VectorLit(_Hashed):
     items: tuple["Node", ...]                # scalar expressions, one per row
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class MatrixLit:
+class MatrixLit(_Hashed):
     rows: tuple[tuple["Node", ...], ...]
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class Differential:
+class Differential(_Hashed):
     """d X inside a differential: a placeholder of X's shape, linear in everything."""
     var: Var
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
-class Commutation:
+class Commutation(_Hashed):
     """K with K vec(A) = vec(Aᵀ) for A of shape rows×cols (Magnus & Neudecker)."""
     rows: Dim
     cols: Dim
@@ -147,7 +162,7 @@ class Commutation:
 
 
 @dataclass(frozen=True, slots=True)
-class Size:
+class Size(_Hashed):
     """The number of entries of `like` (a dimension such as n, as a scalar): `mean` needs 1/n."""
     dim: Dim
     like: "Node"
@@ -155,9 +170,10 @@ class Size:
 
 
 @dataclass(frozen=True, slots=True)
-class Let:
-    """`let u₁ = value in body`: a named shared subexpression (printed `where u₁ = …`)."""
-    name: str
+class Let(_Hashed):
+    """`body where u₁ = value`: a named shared subexpression. `var` is the name, with the
+    kind and shape of the value."""
+    var: Var
     value: "Node"
     body: "Node"
     span: Span | None = _span()
@@ -168,6 +184,11 @@ Node = Union[Number, Pi, Var, Ones, Zeros, Identity, Unary, Binary, Call, Vector
 
 NODE_TYPES = (Number, Pi, Var, Ones, Zeros, Identity, Unary, Binary, Call, VectorLit, MatrixLit,
               Differential, Commutation, Size, Let)
+
+
+for _cls in NODE_TYPES:
+    _cls._key_fields = tuple(f.name for f in fields(_cls) if f.compare)
+    _cls.__hash__ = _Hashed.__hash__
 
 
 def children(node: Node) -> tuple[Node, ...]:

@@ -195,8 +195,8 @@ class Evaluator:
                 return float(self.size(dim))
             case Commutation(r, c):
                 return commutation(self.size(r), self.size(c))
-            case Let(name, value, body):
-                self.values[name] = self.eval(value)
+            case Let(var, value, body):
+                self.values[var.name] = self.eval(value)
                 return self.eval(body)
         raise TypeError(f"no numeric rule for {type(e).__name__}")
 

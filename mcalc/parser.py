@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import functions
 from .errors import LimitError, MCalcError, ParseError, Span
-from .nodes import (BinOp, Call, Identity, Kind, Mark, MatrixLit, Node, Number, Ones, Pi, UnOp,
+from .nodes import (BinOp, Call, Identity, Kind, Let, Mark, MatrixLit, Node, Number, Ones, Pi, UnOp,
                     Unary, Binary, Var, VectorLit, Zeros, depth)
 
 MAX_INPUT_CHARS = 10_000      # longer input is refused (limit error)
@@ -36,6 +36,13 @@ class Decl:
     shape: tuple  # () for a scalar, (n,) for a vector, (m, n) for a matrix
     span: Span | None
     source: str = ""
+
+
+@dataclass(frozen=True)
+class Definition:
+    """`u = expr` in a `where` clause: a named subexpression, as mcalc prints shared ones."""
+    var: Var
+    value: Node
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,11 @@ class _Builder(Transformer):
         return ch[0], decls
 
     def decls(self, meta, ch):
-        return tuple(c for c in ch if isinstance(c, Decl))
+        return tuple(c for c in ch if isinstance(c, (Decl, Definition)))
+
+    def definition(self, meta, ch):
+        var, _, value = ch
+        return Definition(var, value)
 
     def decl(self, meta, ch):
         var, _, (kind, shape) = ch
@@ -425,7 +436,10 @@ def parse(text: str) -> Parsed:
     if not text.strip():
         raise ParseError("the expression is empty", source=text, hint="try: mcalc shape '**x**^T A **x**'")
     expr, decls = _run(text, "start")
-    decls = tuple(Decl(d.name, d.kind, d.shape, d.span, text) for d in decls)
+    definitions = [d for d in decls if isinstance(d, Definition)]
+    for d in reversed(definitions):       # u₁ = …, u₂ = … : u₂'s value may use u₁
+        expr = Let(d.var, d.value, expr, span=expr.span)
+    decls = tuple(Decl(d.name, d.kind, d.shape, d.span, text) for d in decls if isinstance(d, Decl))
     return Parsed(expr, decls, text)
 
 
@@ -433,4 +447,8 @@ def parse_decls(text: str) -> tuple[Decl, ...]:
     """Parse a `--let` value: `x: n, W: m×n`."""
     if not text.strip():
         raise ParseError("the declaration is empty", source=text, hint="write e.g. --let 'W: m×n'")
-    return tuple(Decl(d.name, d.kind, d.shape, d.span, text) for d in _run(text, "decls"))
+    decls = _run(text, "decls")
+    if any(isinstance(d, Definition) for d in decls):
+        raise ParseError("--let declares kinds and sizes only (x: n); a definition u = … "
+                         "belongs in the expression's where clause", source=text)
+    return tuple(Decl(d.name, d.kind, d.shape, d.span, text) for d in decls)

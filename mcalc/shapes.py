@@ -89,9 +89,23 @@ _TRANSPOSED = {Kind.SCALAR: Kind.SCALAR, Kind.VECTOR: Kind.ROW, Kind.ROW: Kind.V
                Kind.MATRIX: Kind.MATRIX}
 
 
-@functools.lru_cache(maxsize=65536)
+_TYPES: dict[int, tuple[Node, "Type"]] = {}
+
+
 def type_of(node: Node) -> Type:
-    """The type of a core node, from its own fields and its children's types."""
+    """The type of a core node, from its own fields and its children's types (memoized by
+    identity, the node kept alive: equal deep trees would be compared node by node)."""
+    hit = _TYPES.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_TYPES) > 200_000:
+        _TYPES.clear()
+    t = _type_of(node)
+    _TYPES[id(node)] = (node, t)
+    return t
+
+
+def _type_of(node: Node) -> Type:
     match node:
         case Number() | Pi():
             return SCALAR
@@ -260,6 +274,7 @@ class Checker:
         self.symbols: dict[str, DimVar] = {}
         self.dim_order: list[DimVar] = []
         self.node_types: dict[int, tuple[Node, _T]] = {}
+        self.definitions: dict[str, tuple[Node, _T]] = {}
 
     # -- helpers --
     def dim(self, value: Dim | None = None) -> DimVar:
@@ -350,6 +365,15 @@ class Checker:
                 return ELABORATE[op](self, node, self.visit(a), self.visit(b))
             case Call(fn, args):
                 return self.call(node, [self.visit(a) for a in args])
+            case Let(var, value, body):
+                # A definition from a where clause: checked once, then inlined where it is used.
+                core_value, t = self.visit(value)
+                if var.mark is Mark.BOLD and t.kind is Kind.SCALAR or var.mark is Mark.ITALIC and t.kind is not Kind.SCALAR:
+                    raise self.fail(f"kind error in the definition of {var.name}", [(value, t)],
+                                    problem=f"{self.text(var)} is marked as a {'scalar' if var.mark is Mark.ITALIC else 'vector or matrix'}, "
+                                            f"but its value {self.text(value)} is {self.show(t)}", error=KindError)
+                self.definitions[var.name] = (core_value, t)
+                return self.visit(body)
             case VectorLit(items):
                 out = [self.need_scalar(node, *self.visit(i), "a vector literal") for i in items]
                 return VectorLit(tuple(out), span=node.span), _T(Kind.VECTOR, self.dim(len(out)), self.one)
@@ -362,6 +386,8 @@ class Checker:
 
     def variable(self, node: Var) -> tuple[Node, _T]:
         name = node.name
+        if name in self.definitions:
+            return self.definitions[name]
         if name not in self.table:
             kind = self.kinds[name]
             decl = self.decls.get(name)
@@ -716,6 +742,7 @@ def default_kind(name: str) -> Kind:
 
 
 def resolve_kinds(expr: Node, decls: dict[str, Decl]) -> tuple[dict[str, Kind], dict[str, tuple[Span, ...]]]:
+    """Each name's kind (SPEC §1.1); names defined in the where clause take their value's."""
     marks: dict[str, dict[Mark, list[Span]]] = {}
     spans: dict[str, list[Span]] = {}
     stack = [expr]

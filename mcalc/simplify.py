@@ -88,10 +88,15 @@ def simplify(e: Node) -> Node:
     return out
 
 
+_MEMO: dict[int, tuple[Node, Node]] = {}   # simplification is a pure function of the tree
+
+
 def _shortest(e: Node) -> Node:
+    if len(_MEMO) > 100_000:
+        _MEMO.clear()
     best, best_len = e, _length(e)
     for _ in range(MAX_PASSES):
-        candidate = _simplify(best, {})
+        candidate = _simplify(best, _MEMO)
         length = _length(candidate)
         if length > best_len or candidate == best:
             break
@@ -104,10 +109,13 @@ def _length(e: Node) -> int:
 
 
 def _simplify(e: Node, memo: dict) -> Node:
-    if e in memo:
-        return memo[e]
+    # Keyed by identity (the node is kept alive in the value): equal but distinct deep trees
+    # would otherwise be compared node by node on every lookup.
+    hit = memo.get(id(e))
+    if hit is not None and hit[0] is e:
+        return hit[1]
     out = build(to_sum(e, memo))
-    memo[e] = out
+    memo[id(e)] = (e, out)
     return out
 
 
@@ -138,8 +146,7 @@ def to_sum(e: Node, memo: dict) -> Sum:
             return transpose_sum(to_sum(a, memo), a, memo)
     # Anything else is an atom, with simplified children.
     kids = children(e)
-    node = with_children(e, tuple(_simplify(c, memo) for c in kids)) if kids else e
-    node = alg.rebuild(node) if kids else node
+    node = alg.rebuild_top(e, tuple(_simplify(c, memo) for c in kids)) if kids else e
     if isinstance(node, Number):
         return [Product(node.value)] if node.value != 0 else []
     return [atom(node)]

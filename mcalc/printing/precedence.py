@@ -164,3 +164,12 @@ def _is_expanded(e: Node):
         case Binary(BinOp.MATMUL, Ones(shape), Unary(UnOp.TRANSPOSE, v)) if shape is not None:
             return v                                      # a row added to every row
     return None
+
+
+def unfold_lets(e: Node):
+    """Let(u₁, v₁, Let(u₂, v₂, body)) → (body, [(u₁, v₁), (u₂, v₂)])."""
+    definitions = []
+    while isinstance(e, Let):
+        definitions.append((e.var, e.value))
+        e = e.body
+    return e, definitions

@@ -12,7 +12,7 @@ from ..nodes import (BinOp, Binary, Call, Differential, Identity, Kind, Let, Mat
                      Ones, Pi, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros)
 from .precedence import (EXPANDING as _EXPANDING, Prec, ends_with_call, implicit_scalar, is_decimal,
                          negated_level, number_text, parenthesize, precedence, product_operand_level,
-                         right_factor_level, starts_with_call)
+                         right_factor_level, starts_with_call, unfold_lets)
 
 _GREEK_NAMES = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
@@ -73,11 +73,22 @@ def ascii_name(name: str, kind: Kind | None) -> str:
     return head
 
 
-@dataclass(frozen=True)
 class _Printer:
-    ascii: bool
+    def __init__(self, ascii: bool):
+        self.ascii = ascii
+        self.memo: dict[int, tuple[Node, str]] = {}   # by identity, the node kept alive
 
     def show(self, e: Node) -> str:
+        hit = self.memo.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        if len(self.memo) > 200_000:
+            self.memo.clear()
+        text = self._show(e)
+        self.memo[id(e)] = (e, text)
+        return text
+
+    def _show(self, e: Node) -> str:
         match e:
             case Number(value):
                 return _number(value)
@@ -148,8 +159,10 @@ class _Printer:
                 if self.ascii:
                     return f"sum({parenthesize(like, Prec.ATOM, self.show)}.^0)"
                 return str(dim)
-            case Let(name, value, body):
-                return f"{self.show(body)} where {name} = {self.show(value)}"
+            case Let():
+                body, definitions = unfold_lets(e)
+                return (self.show(body) + "   where "
+                        + ", ".join(f"{self.show(v)} = {self.show(x)}" for v, x in definitions))
         raise TypeError(f"no text rule for {type(e).__name__}")
 
     def power(self, op: BinOp, base: Node, exponent: Node) -> str:
