@@ -344,6 +344,8 @@ def call(fn: str, *args: Node) -> Node:
             return x
         case ("diag", (Ones((n, _)),)):
             return Identity(n)
+        case ("diag", (Zeros((n, c)),)):
+            return Zeros((n, n)) if c == 1 else Zeros((n, 1))
         case ("diag", (Binary(BinOp.MATMUL, u, Unary(UnOp.TRANSPOSE, v)),)) \
                 if type_of(u).kind is Kind.VECTOR and type_of(v).kind is Kind.VECTOR:
             return hadamard(u, v)                      # diag(𝐮𝐯ᵀ) = 𝐮 ⊙ 𝐯

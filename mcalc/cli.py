@@ -56,6 +56,8 @@ AsciiOpt = Annotated[bool, typer.Option(
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours or styles (also NO_COLOR=1).")]
 DimsOpt = Annotated[Optional[str], typer.Option(
     "--dims", metavar="n=3,m=2", help="Concrete sizes for dimension symbols.")]
+StandaloneOpt = Annotated[bool, typer.Option(
+    "--standalone", help="A complete LaTeX document for pdflatex (implies -f latex).")]
 
 
 def _version(value: bool):
@@ -80,6 +82,22 @@ def resolve_format(fmt: Format) -> Format:
 
 def emit(line: str = "") -> None:
     sys.stdout.write(line + "\n")
+
+
+def latex_format(fmt: Format, standalone: bool) -> Format:
+    """--standalone implies -f latex; with another explicit format it is a usage error."""
+    if not standalone:
+        return fmt
+    if fmt not in (Format.auto, Format.latex):
+        sys.stderr.write(f"usage error: --standalone makes a LaTeX document; drop -f {fmt.value} "
+                         "or use -f latex\n")
+        raise typer.Exit(ExitStatus.BAD_INPUT)
+    return Format.latex
+
+
+def emit_latex(formulas: list[str], standalone: bool) -> None:
+    from .printing.latex import standalone as document
+    emit(document(formulas) if standalone else "\n".join(formulas))
 
 
 def error_record(source: str | None, err: MCalcError) -> dict:
@@ -127,12 +145,13 @@ def dump_json(fmt: Format, record: dict) -> None:
 
 @app.command("shape")
 def shape_command(expr: ExprArg, format: FormatOpt = Format.auto, let: LetOpt = None,
-                  ascii: AsciiOpt = False, no_color: NoColorOpt = False):
+                  ascii: AsciiOpt = False, no_color: NoColorOpt = False,
+                  standalone: StandaloneOpt = False):
     """Check kinds and shapes only: every node of the parse tree with its kind and shape.
 
     Example: mcalc shape 'W **x** + **b**'
     """
-    fmt = resolve_format(format)
+    fmt = resolve_format(latex_format(format, standalone))
 
     def action():
         result = api.shape(expr, let=tuple(let or ()))
@@ -140,7 +159,7 @@ def shape_command(expr: ExprArg, format: FormatOpt = Format.auto, let: LetOpt = 
             dump_json(fmt, result.to_json())
         elif fmt is Format.latex:
             from .printing.records import shape_latex
-            emit(shape_latex(result))
+            emit_latex([shape_latex(result)], standalone)
         elif fmt is Format.rich:
             from .printing.terminal import print_shape
             print_shape(result, color=not no_color)
@@ -161,12 +180,13 @@ def eval_command(
         "--at-file", metavar="FILE", help="A JSON object of values, e.g. {\"x\": [1, 2]}.")] = None,
     dims: DimsOpt = None,
     format: FormatOpt = Format.auto, let: LetOpt = None, no_color: NoColorOpt = False,
+    standalone: StandaloneOpt = False,
 ):
     """Numeric value of EXPR at the given values (sizes are taken from the values).
 
     Example: mcalc eval '**x**^T A **x**' --at 'x=[1,2]' --at 'A=[[1,2],[3,4]]'
     """
-    fmt = resolve_format(format)
+    fmt = resolve_format(latex_format(format, standalone))
 
     def action():
         values = read_values(at or (), at_file)
@@ -178,7 +198,7 @@ def eval_command(
             print_value(result, color=not no_color)
         elif fmt is Format.latex:
             from .printing.records import value_latex
-            emit(value_latex(result))
+            emit_latex([value_latex(result)], standalone)
         else:
             emit(result.text)
 
@@ -193,26 +213,26 @@ LayoutOpt = Annotated[str, typer.Option(
 
 
 def _diff_like(expr: str, wrt: list[str], fmt: Format, let, layout: str, dims: str | None,
-               ascii: bool, no_color: bool, hessian: bool) -> int:
+               ascii: bool, no_color: bool, hessian: bool, standalone: bool = False) -> int:
     if expr == "-":
-        return _batch(wrt, fmt, let, layout, dims, ascii, hessian)
+        return _batch(wrt, fmt, let, layout, dims, ascii, hessian, standalone)
 
     def action():
         sizes = api.parse_dims(dims) if dims else None
         results = api.derivatives(expr, wrt, let=tuple(let or ()), layout=layout, hessian=hessian)
-        show_results(results, fmt, sizes, ascii, no_color)
+        show_results(results, fmt, sizes, ascii, no_color, standalone)
 
     return run_guarded(fmt, expr, action)
 
 
-def show_results(results, fmt: Format, sizes, ascii: bool, no_color: bool) -> None:
+def show_results(results, fmt: Format, sizes, ascii: bool, no_color: bool,
+                 standalone: bool = False) -> None:
     if fmt in (Format.json, Format.jsonl):
         for r in results:
             dump_json(fmt, r.to_json(sizes))
     elif fmt is Format.latex:
         from .printing.records import diff_latex
-        for r in results:
-            emit(diff_latex(r, sizes))
+        emit_latex([diff_latex(r, sizes) for r in results], standalone)
     elif fmt is Format.rich:
         from .printing.terminal import print_diff
         for r in results:
@@ -223,12 +243,17 @@ def show_results(results, fmt: Format, sizes, ascii: bool, no_color: bool) -> No
             emit(diff_text(r, sizes, ascii=ascii))
 
 
-def _batch(wrt, fmt: Format, let, layout: str, dims, ascii: bool, hessian: bool) -> int:
-    """One expression per stdin line, one result line each; a bad line gets an error record."""
+def _batch(wrt, fmt: Format, let, layout: str, dims, ascii: bool, hessian: bool,
+           standalone: bool = False) -> int:
+    """One expression per stdin line, one result line each; a bad line gets an error record.
+    With --standalone, one document holds every line's display."""
     if fmt in (Format.rich, Format.json):
         fmt = Format.jsonl if fmt is Format.json else Format.text
     failed = False
     sizes = api.parse_dims(dims) if dims else None
+    if standalone:
+        from .printing.latex import DOCUMENT_BEGIN, DOCUMENT_END, display
+        sys.stdout.write(DOCUMENT_BEGIN)
     for raw in sys.stdin:
         line = raw.rstrip("\n").rstrip("\r")
         if not line.strip():
@@ -236,37 +261,47 @@ def _batch(wrt, fmt: Format, let, layout: str, dims, ascii: bool, hessian: bool)
 
         def action(line=line):
             results = api.derivatives(line, wrt, let=tuple(let or ()), layout=layout, hessian=hessian)
-            show_results(results, fmt, sizes, ascii, True)
+            if standalone:
+                from .printing.records import diff_latex
+                sys.stdout.write("".join(display(diff_latex(r, sizes)) for r in results))
+            else:
+                show_results(results, fmt, sizes, ascii, True)
             sys.stdout.flush()
 
         if run_guarded(fmt, line, action) != ExitStatus.OK:
             failed = True
+    if standalone:
+        emit(DOCUMENT_END)
     return ExitStatus.CHECK_FAILED if failed else ExitStatus.OK
 
 
 @app.command("diff")
 def diff_command(expr: ExprArg, wrt: WrtOpt, layout: LayoutOpt = "numerator",
                  format: FormatOpt = Format.auto, dims: DimsOpt = None, let: LetOpt = None,
-                 ascii: AsciiOpt = False, no_color: NoColorOpt = False):
+                 ascii: AsciiOpt = False, no_color: NoColorOpt = False,
+                 standalone: StandaloneOpt = False):
     """Derivative of EXPR: gradient, Jacobian, or ∂vec F/∂vec X when it has more than two axes.
 
     EXPR '-' reads one expression per line from stdin (text or jsonl out; exit 1 if any line
     failed). Example: mcalc diff '**x**^T A **x**' --wrt x
     """
-    fmt = resolve_format(format)
-    finish(_diff_like(expr, wrt, fmt, let, layout, dims, ascii, no_color, hessian=False))
+    fmt = resolve_format(latex_format(format, standalone))
+    finish(_diff_like(expr, wrt, fmt, let, layout, dims, ascii, no_color, hessian=False,
+                      standalone=standalone))
 
 
 @app.command("hessian")
 def hessian_command(expr: ExprArg, wrt: WrtOpt, layout: LayoutOpt = "numerator",
                     format: FormatOpt = Format.auto, dims: DimsOpt = None, let: LetOpt = None,
-                    ascii: AsciiOpt = False, no_color: NoColorOpt = False):
+                    ascii: AsciiOpt = False, no_color: NoColorOpt = False,
+                    standalone: StandaloneOpt = False):
     """Second derivative of a scalar EXPR (n×n for a vector; ∂vec∇f/∂vec X for a matrix).
 
     Example: mcalc hessian '**x**^T A **x**' --wrt x
     """
-    fmt = resolve_format(format)
-    finish(_diff_like(expr, wrt, fmt, let, layout, dims, ascii, no_color, hessian=True))
+    fmt = resolve_format(latex_format(format, standalone))
+    finish(_diff_like(expr, wrt, fmt, let, layout, dims, ascii, no_color, hessian=True,
+                      standalone=standalone))
 
 
 @app.command("check")
@@ -303,13 +338,14 @@ def check_command(expr: ExprArg, wrt: WrtOpt,
 @app.command("explain")
 def explain_command(expr: ExprArg, wrt: Annotated[str, typer.Option(
                         "--wrt", "-w", metavar="VAR", help="The variable (scalar or vector).")],
-                    format: FormatOpt = Format.auto, let: LetOpt = None, no_color: NoColorOpt = False):
+                    format: FormatOpt = Format.auto, let: LetOpt = None, no_color: NoColorOpt = False,
+                    standalone: StandaloneOpt = False):
     """The chain rule step by step, as Parr & Howard teach it: intermediate variables, local
     derivatives with their shapes, the chain product, substitution, the simplified result.
 
     Example: mcalc explain 'sin(x^2)' --wrt x
     """
-    fmt = resolve_format(format)
+    fmt = resolve_format(latex_format(format, standalone))
 
     def action():
         from .explain import explain
@@ -317,7 +353,7 @@ def explain_command(expr: ExprArg, wrt: Annotated[str, typer.Option(
         if fmt in (Format.json, Format.jsonl):
             dump_json(fmt, e.to_json())
         elif fmt is Format.latex:
-            emit(e.latex())
+            emit_latex([e.latex()], standalone)
         elif fmt is Format.rich:
             from .printing.terminal import print_explanation
             print_explanation(e, color=not no_color)

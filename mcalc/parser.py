@@ -63,7 +63,7 @@ def _grammar_path() -> Path:
 def build_parser(strict: bool = False) -> Lark:
     """The Lark parser for grammar/mcalc.lark. The tests build it with `strict=True` (needs
     interegular), which turns any grammar conflict or terminal collision into an error."""
-    return Lark(_grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+    return Lark(_grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic",
                 strict=strict, propagate_positions=True, maybe_placeholders=False,
                 start=["start", "decls"], cache=not strict)
 
@@ -176,20 +176,38 @@ class _Builder(Transformer):
 
     def dim(self, meta, ch):
         tok = ch[0]
-        if tok.type == "INT":
-            value = int(tok)
-            if value < 1 or len(tok) > 9:
+        if tok.type == "NUMBER":
+            if not str(tok).isdigit() or int(tok) < 1 or len(tok) > 9:
                 raise ParseError(f"a dimension must be a positive integer, not {tok}",
                                  spans=(_tok_span(tok),))
-            return value
-        letter, sub = _letter_and_subscript(str(tok))
-        return f"{letter}_{sub}" if sub else letter
+            return int(tok)
+        name, mark = name_of(str(tok))
+        if mark is not Mark.NONE or not name[0].isascii():
+            raise ParseError(f"a dimension is a plain letter such as n, m or d_k, not {tok}",
+                             spans=(_tok_span(tok),))
+        return name
+
+    def times(self, meta, ch):
+        tok = ch[0]
+        if str(tok) not in ("×", "x", "*"):
+            raise ParseError(f"expected × between two dimensions, not {tok}", spans=(_tok_span(tok),),
+                             hint="write m×n, m x n or m*n")
+        return tok
+
+    def reals(self, meta, ch):
+        tok = ch[0]
+        if str(tok) not in ("R", "ℝ", "\\mathbb{R}"):
+            raise ParseError(f"expected R^n or ℝ^{{m×n}}, not {tok}^…", spans=(_tok_span(tok),))
+        return tok
 
     def dim_scalar(self, meta, ch):
         return Kind.SCALAR, ()
 
     def dim_vector(self, meta, ch):
-        return Kind.VECTOR, (next(c for c in ch if not isinstance(c, Token)),)
+        dim = next(c for c in ch if not isinstance(c, Token))
+        if dim == "R" and len(ch) == 1:       # `x ∈ R`: the reals, a scalar
+            return Kind.SCALAR, ()
+        return Kind.VECTOR, (dim,)
 
     def dim_matrix(self, meta, ch):
         dims = tuple(c for c in ch if not isinstance(c, Token))
@@ -327,7 +345,7 @@ _EXPECTED_WORDS = {
     "PLUS": "an operator", "MINUS": "an operator", "MULOP": "an operator", "POW": "an operator",
     "TRANSPOSE": "an operator", "INVERSE": "an operator", "SUPERSCRIPT": "an operator",
     "NORM_SUB": "a norm subscript", "WHERE": "'where'", "$END": "the end of the input",
-    "DIM_NAME": "a dimension", "INT": "a dimension", "SCALAR_WORD": "'scalar'", "REALS": "'R'",
+    "SCALAR_WORD": "'scalar'", "REALS": "'R'",
     "TIMES": "'×'",
 }
 

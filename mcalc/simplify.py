@@ -115,6 +115,8 @@ def _simplify(e: Node, memo: dict) -> Node:
     if hit is not None and hit[0] is e:
         return hit[1]
     out = build(to_sum(e, memo))
+    if alg.is_zero(out) and type_of(e).kind is not Kind.SCALAR:
+        out = alg.zeros(type_of(e))              # an exact zero keeps its shape
     memo[id(e)] = (e, out)
     return out
 

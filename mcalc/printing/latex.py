@@ -185,3 +185,29 @@ def to_latex(e: Node) -> str:
             return (to_latex(body) + r" \quad \text{where } "
                     + ", ".join(f"{to_latex(v)} = {to_latex(x)}" for v, x in definitions))
     raise TypeError(f"no LaTeX rule for {type(e).__name__}")
+
+
+# ---- whole documents (`--standalone`) -------------------------------------------------------------
+
+DOCUMENT_BEGIN = "\n".join([
+    r"\documentclass{article}",
+    r"\usepackage{amsmath}",
+    r"\usepackage{amssymb}",
+    r"\usepackage{bm}",
+    r"\allowdisplaybreaks",
+    r"\begin{document}",
+    "",
+])
+DOCUMENT_END = r"\end{document}"
+
+
+def display(tex: str) -> str:
+    """One formula as display math; an `align*` block (mcalc explain) is its own display."""
+    if tex.lstrip().startswith(r"\begin{align"):
+        return tex.strip() + "\n"
+    return "\\[\n" + tex.strip() + "\n\\]\n"
+
+
+def standalone(formulas) -> str:
+    """A complete pdflatex document (article; amsmath, amssymb, bm), one display per formula."""
+    return DOCUMENT_BEGIN + "\n".join(display(t) for t in formulas) + DOCUMENT_END

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from ..api import EvalResult, ShapeResult, describe_shape, with_kinds
-from ..nodes import children
-from .latex import latex_name, to_latex
-from .text import ascii_name, text_name, to_ascii, to_text
+import re
+from typing import Callable
+
+from ..nodes import Kind, Var, children
+from .latex import latex_dim, latex_matrix, latex_name, to_latex
+from .text import ascii_name, split_name, text_name, to_ascii, to_text
 
 
 def shape_text(result: ShapeResult, ascii: bool = False) -> str:
@@ -30,25 +33,53 @@ def shape_text(result: ShapeResult, ascii: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _latex_shape(axes) -> str:
-    return r"\mathbb{R}" if not axes else r"\mathbb{R}^{" + r" \times ".join(map(str, axes)) + "}"
+def latex_shape(axes) -> str:
+    """`\\mathbb{R}`, `\\mathbb{R}^{n}` for a column, `\\mathbb{R}^{1 \\times n}`, `\\mathbb{R}^{m \\times n}`."""
+    axes = list(axes)
+    if not axes:
+        return r"\mathbb{R}"
+    if len(axes) == 2 and str(axes[1]) == "1":
+        axes = axes[:1]
+    return r"\mathbb{R}^{" + r" \times ".join(latex_dim(a) for a in axes) + "}"
 
 
 def shape_latex(result: ShapeResult) -> str:
+    """`\\mathbf{W} \\mathbf{x} + \\mathbf{b} \\in \\mathbb{R}^{m} \\qquad \\text{where } \\mathbf{W} \\in …`."""
     checked = result.checked
-    parts = [f"{to_latex(result.typed_input())} \\in {_latex_shape(result.shape)}"]
-    for var, t in checked.variables.items():
-        parts.append(f"{latex_name(var, t.kind)} \\in {_latex_shape(t.axes())}")
-    return ", \\quad ".join(parts)
+    expr = result.typed_input()
+    out = f"{to_latex(expr)} \\in {latex_shape(result.shape)}"
+    parts = [f"{latex_name(var, t.kind)} \\in {latex_shape(t.axes())}"
+             for var, t in checked.variables.items()
+             if not (isinstance(expr, Var) and expr.name == var)]
+    if parts:
+        out += r" \qquad \text{where } " + r", \quad ".join(parts)
+    return out
 
 
 def value_latex(result: EvalResult) -> str:
     import numpy as np
     v = result.value
+    if isinstance(v, np.ndarray) and v.ndim == 2:
+        return latex_matrix([[_float_latex(x) for x in row] for row in v.tolist()])
     if isinstance(v, np.ndarray):
-        rows = [" & ".join(f"{x:.10g}" for x in row) for row in v.tolist()]
-        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
-    return f"{float(v):.10g}"
+        v = v.reshape(-1)[0] if v.size == 1 else v
+    return _float_latex(float(v))
+
+
+def _float_latex(x: float) -> str:
+    """10 significant digits, exponents as `\\times 10^{k}`, `\\infty`, `\\mathrm{NaN}`."""
+    if x != x:
+        return r"\mathrm{NaN}"
+    if x in (float("inf"), float("-inf")):
+        return ("-" if x < 0 else "") + r"\infty"
+    text = f"{x:.10g}"
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    power = "10^{" + str(int(exponent)) + "}"
+    if mantissa in ("1", "-1"):
+        return mantissa[:-1] + power
+    return mantissa + r" \times " + power
 
 
 # ---- derivatives -------------------------------------------------------------------------------
@@ -76,9 +107,11 @@ def _entry_rows(entries, key: str) -> list[str]:
 
 
 def diff_latex(result, sizes=None) -> str:
-    from ..nodes import Kind
+    """`\\frac{\\partial}{\\partial \\mathbf{x}}\\left(f\\right) = …`; with sizes, also the entries."""
     f = to_latex(with_kinds(result.checked.parsed.expr, result.checked))
     xs = ", ".join(latex_name(w, result._kind(w)) for w in result.wrt)
+    if len(result.wrt) > 1:
+        xs = r"\left(" + xs + r"\right)"
     if result.vec_form and not result.hessian:
         lhs = (r"\frac{\partial \operatorname{vec}\left(" + f + r"\right)}{\partial \operatorname{vec}"
                r"\left(" + xs + r"\right)}")
@@ -86,21 +119,61 @@ def diff_latex(result, sizes=None) -> str:
         lhs = r"\frac{\partial^2}{\partial " + xs + r"^2}\left(" + f + r"\right)"
     else:
         lhs = r"\frac{\partial}{\partial " + xs + r"}\left(" + f + r"\right)"
-    body = result.latex
-    if sizes and not result.vec_form:
-        body = _entries_latex(result, sizes)
-    return f"{lhs} = {body}"
+    parts = [lhs, result.latex]
+    if sizes:
+        entries = entries_latex(result, sizes)
+        if _squeezed(entries) != _squeezed(parts[-1]):
+            parts.append(entries)
+    return " = ".join(parts)
 
 
-def _entries_latex(result, sizes) -> str:
+def entries_latex(result, sizes) -> str:
+    """The derivative at concrete sizes, entry by entry: a `bmatrix` (∂vec F/∂vec X for more
+    than two axes), entries simplified by SymPy, components written `x_{1}`, `A_{12}`."""
     import sympy as sp
     from ..components import Expander, simplified
+    result.entries(sizes)                  # the same size limit as JSON entries
     value = Expander(result.checked.variables, sizes)(result.expr)
+    names = _component_names(result.checked.variables, sizes)
     if not isinstance(value, sp.MatrixBase):
-        return sp.latex(simplified(value))
-    rows = [" & ".join(sp.latex(simplified(value[i, j])) for j in range(value.shape[1]))
-            for i in range(value.shape[0])]
-    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+        return _sympy_latex(simplified(value), names)
+    return latex_matrix([[_sympy_latex(simplified(value[i, j]), names) for j in range(value.shape[1])]
+                         for i in range(value.shape[0])])
+
+
+def _squeezed(tex: str) -> str:
+    return re.sub(r"[{}\s]", "", tex)
+
+
+def _component_names(variables, sizes) -> Callable[[str], str]:
+    """Symbol name → LaTeX: `x_1` → `x_{1}`, `A_1_2` → `A_{12}` (`A_{1,12}` when A has ten rows
+    or columns), `W_h_1_2` → `W_{h,12}`, `α_3` → `\\alpha_{3}` (components are scalars: italic)."""
+    from ..numeric import dim_value
+    by_length = sorted(variables, key=len, reverse=True)
+    commas = {name for name, t in variables.items() if t.kind is Kind.MATRIX
+              and max(dim_value(t.rows, sizes), dim_value(t.cols, sizes)) > 9}
+
+    def name(symbol: str) -> str:
+        if symbol in variables:
+            return latex_name(symbol, Kind.SCALAR)
+        for var in by_length:
+            rest = symbol[len(var):]
+            if symbol.startswith(var + "_") and all(p.isdigit() for p in rest[1:].split("_")):
+                index = rest[1:].split("_")
+                joined = ",".join(index) if var in commas else "".join(index)
+                head, sub = split_name(var)
+                base = latex_name(head, Kind.SCALAR)
+                own = latex_name(var, Kind.SCALAR)[len(base):]       # `_{h}` of W_h, or ""
+                inner = own[2:-1] + "," if own else ""
+                return base + "_{" + inner + joined + "}"
+        return latex_name(symbol, Kind.SCALAR)
+    return name
+
+
+def _sympy_latex(expr, names) -> str:
+    import sympy as sp
+    symbol_names = {s: names(s.name) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    return sp.latex(expr, symbol_names=symbol_names, inv_trig_style="full")
 
 
 def check_report(report) -> str:
