@@ -413,7 +413,7 @@ def hessian(expr: str, wrt: str, *, let: Iterable[str | Decl] | str = (),
 
 def derivatives(expr: str, wrt: str | Iterable[str], *, let: Iterable[str | Decl] | str = (),
                 layout: str = "numerator", hessian: bool = False) -> list[DiffResult]:
-    from . import diff as engine
+    from . import differentiate as engine
     if layout not in LAYOUTS:
         raise UsageError(f"unknown layout {layout!r}; use numerator or denominator")
     lets = _lets(let)

@@ -416,3 +416,33 @@ def run() -> None:
         sys.stderr.write(f"internal error: {type(err).__name__}: {err}\n"
                          "(set MCALC_DEBUG=1 to see the traceback)\n")
         sys.exit(ExitStatus.BAD_INPUT)
+
+
+# ---- codegen (SPEC §2.5) ------------------------------------------------------------------------
+
+class CodegenTarget(str, enum.Enum):
+    numpy = "numpy"
+    torch = "torch"
+    jax = "jax"
+
+
+@app.command("codegen")
+def codegen_command(
+    expr: ExprArg, wrt: WrtOpt,
+    target: Annotated[CodegenTarget, typer.Option(
+        "--target", "-t", help="The library of the generated code.", case_sensitive=False)] = CodegenTarget.numpy,
+    hessian: Annotated[bool, typer.Option("--hessian", help="Also return the Hessian (scalar EXPR).")] = False,
+    layout: LayoutOpt = "numerator", let: LetOpt = None,
+):
+    """Print a Python module whose compute(**variables) returns the value and the derivatives.
+
+    compute takes every variable by name (vectors 1-D, matrices 2-D, scalars numbers) and returns
+    (value, derivative) or, with --hessian, (value, derivative, hessian); one derivative per --wrt.
+    Example: mcalc codegen '**x**^T A **x**' --wrt x --hessian --target numpy > f.py
+    """
+    def action():
+        from .codegen import generate
+        emit(generate(expr, wrt, hessian=hessian, target=target.value, let=tuple(let or ()),
+                      layout=layout).rstrip("\n"))
+
+    finish(run_guarded(Format.text, expr, action))

@@ -40,6 +40,8 @@ if it is not element-wise.
 from __future__ import annotations
 
 import keyword
+import sys
+import types
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -88,7 +90,7 @@ _FUNCTIONS: dict[str, tuple[str, str, str]] = {
     "softmax": ("_softmax({0})", "_softmax({0})", "_softmax({0})"),
     "diagonal": ("np.diagonal({0})", "torch.diagonal({0})", "jnp.diagonal({0})"),
     "diagflat": ("np.diag({0})", "torch.diag({0})", "jnp.diag({0})"),
-    "kron": ("np.kron({0}, {1})", "torch.kron({0}, {1})", "jnp.kron({0}, {1})"),
+    "kron": ("np.kron({0}, {1})", "_kron({0}, {1})", "jnp.kron({0}, {1})"),
     "outer": ("np.outer({0}, {1})", "torch.outer({0}, {1})", "jnp.outer({0}, {1})"),
     "eye": ("np.eye({0})", "torch.eye({0}, dtype=DTYPE)", "jnp.eye({0})"),
     "ones": ("np.ones({0})", "torch.ones({0}, dtype=DTYPE)", "jnp.ones({0})"),
@@ -112,6 +114,8 @@ _HELPERS: dict[str, tuple[str | None, str | None, str | None]] = {
     "_sigmoid": ("def _sigmoid(x):\n    return 0.5 * (1.0 + np.tanh(0.5 * x))", None, None),
     "_softplus": (None, "def _softplus(x):\n    return torch.logaddexp(x, torch.zeros_like(x))", None),
     "_step": (None, "def _step(x):\n    return (x > 0).to(DTYPE)", None),
+    "_kron": (None, "def _kron(a, b):\n    # torch.kron fails on some strided inputs (the result of torch.linalg.inv)\n"
+                    "    return torch.kron(a.contiguous(), b.contiguous())", None),
     "_logsumexp": (
         "def _logsumexp(x):\n    m = np.max(x)\n    return m + np.log(np.sum(np.exp(x - m)))",
         "def _logsumexp(x):\n    return torch.logsumexp(x.reshape(-1), 0)",
@@ -1135,7 +1139,8 @@ def generate(expr: str, wrt: str | Sequence[str], *, hessian: bool = False, targ
         if src:
             lines += ["", "", src]
     lines += ["", "", f"def compute({signature}):"]
-    doc = [f'    """{"Value, derivative" + (" and Hessian" if hessian else "")} at the given values.', ""]
+    doc = [f'    """{"Value, derivative and Hessian" if hessian else "Value and derivative"} at the given values.',
+           ""]
     for n, v in inputs:
         doc.append(f"    {local[n]}: {_describe_dims(v.kind or Kind.SCALAR, *v.shape)}")
     for d in unbound:
@@ -1168,3 +1173,14 @@ def _convert(target: str, name: str, v: Var) -> str:
     if target == "torch":
         return f"torch.as_tensor({name}, dtype=DTYPE)" + (".reshape(-1)" if rep == "V" else "")
     return f"jnp.asarray({name})" + (".reshape(-1)" if rep == "V" else "")
+
+
+class _CallableModule(types.ModuleType):
+    """`mcalc.codegen(…)` is `generate(…)`, whether the name is bound to the function in
+    mcalc/__init__.py or, once this module is imported, to the module itself."""
+
+    def __call__(self, *args, **kwargs) -> str:
+        return generate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from . import algebra as alg
 from .api import DiffResult, _lets, _wrt_names, _variable, with_kinds
-from .diff import derive
+from .differentiate import derive
 from .errors import UnsupportedError
 from .nodes import Kind, Let, Node, Var, children, with_children
 from .parser import parse

@@ -3,7 +3,7 @@ their differentials da, db, … (`None` where a child is constant).
 
 How to add an operator: give it a shape rule in shapes.py, a numeric rule in numeric.py and
 components.py, a printer case, and an entry here. A rule returns the differential as a core
-tree linear in the differentials it is given; diff.py does the rest (the chain rule is the
+tree linear in the differentials it is given; differentiate.py does the rest (the chain rule is the
 recursion itself). `unsupported(reason)` makes a construct fail loudly instead of wrongly.
 """
 from __future__ import annotations
