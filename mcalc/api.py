@@ -355,6 +355,15 @@ def _unvec_entries(value, d, sizes, make, layout):
     return build([], f_axes + x_axes, (f_axes, x_axes))
 
 
+@functools.lru_cache(maxsize=256)
+def _wrt_node(part: str) -> Node:
+    """A --wrt value through the grammar (cached: batch mode asks for the same name per line)."""
+    try:
+        return parse(part).expr
+    except MCalcError:
+        raise UsageError(f"--wrt takes a variable name, not {part!r}") from None
+
+
 def _wrt_names(wrt: str | Iterable[str]) -> list[list[str]]:
     """'x' → [['x']]; ['x', 'W'] → [['x'], ['W']]; 'x,y' → [['x', 'y']] (stacked scalars)."""
     from .parser import name_of
@@ -366,11 +375,7 @@ def _wrt_names(wrt: str | Iterable[str]) -> list[list[str]]:
             part = part.strip()
             if not part:
                 raise UsageError("--wrt needs a variable name", hint="write e.g. --wrt x")
-            try:
-                parsed = parse(part)
-            except MCalcError:
-                raise UsageError(f"--wrt takes a variable name, not {part!r}") from None
-            node = parsed.expr
+            node = _wrt_node(part)
             if not isinstance(node, Var):
                 what = "a number" if type(node).__name__ == "Number" else repr(part)
                 raise UsageError(f"cannot differentiate with respect to {what}",
@@ -413,6 +418,15 @@ def hessian(expr: str, wrt: str, *, let: Iterable[str | Decl] | str = (),
 
 def derivatives(expr: str, wrt: str | Iterable[str], *, let: Iterable[str | Decl] | str = (),
                 layout: str = "numerator", hessian: bool = False) -> list[DiffResult]:
+    wrt = (wrt,) if isinstance(wrt, str) else tuple(wrt)
+    let = (let,) if isinstance(let, str) else tuple(let)
+    return list(_derivatives(expr, wrt, let, layout, hessian))
+
+
+@functools.lru_cache(maxsize=2048)
+def _derivatives(expr: str, wrt: tuple, let: tuple, layout: str, hessian: bool) -> tuple[DiffResult, ...]:
+    """Results are immutable and a pure function of the arguments: a script that sends the same
+    line twice (batch mode) gets the second one from this cache."""
     from . import differentiate as engine
     if layout not in LAYOUTS:
         raise UsageError(f"unknown layout {layout!r}; use numerator or denominator")
@@ -439,7 +453,7 @@ def derivatives(expr: str, wrt: str | Iterable[str], *, let: Iterable[str | Decl
         except MCalcError as err:
             raise err.with_source(checked.source)
         results.append(DiffResult(checked, tuple(names), layout, d, hessian))
-    return results
+    return tuple(results)
 
 
 # ---- check --------------------------------------------------------------------------------------

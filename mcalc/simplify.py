@@ -201,7 +201,7 @@ def _sum_atom(s: Sum) -> Product:
     factored = factor(s)
     if len(factored) == 1:
         return factored[0]
-    return atom(build(factored))
+    return atom(build(factored, bracketed=True))
 
 
 def reciprocal(s: Sum, node: Node, memo) -> Sum:
@@ -260,6 +260,9 @@ def _merge_chain(chain: tuple) -> tuple:
             continue
         if out:
             prev = out[-1]
+            if _is_vector_diag(prev) and _is_vector_diag(f):     # diag(u) diag(v) = diag(u ⊙ v)
+                out[-1] = alg.call("diag", alg.hadamard(prev.args[0], f.args[0]))
+                continue
             base_p, k_p = _base_power(prev)
             base_f, k_f = _base_power(f)
             if base_p == base_f and type_of(base_p).kind is Kind.MATRIX:
@@ -273,6 +276,10 @@ def _merge_chain(chain: tuple) -> tuple:
         return (next(f for f in chain if isinstance(f, Identity)) if any(isinstance(f, Identity) for f in chain)
                 else Identity(type_of(chain[0]).rows),)
     return tuple(out)
+
+
+def _is_vector_diag(f: Node) -> bool:
+    return isinstance(f, Call) and f.fn == "diag" and type_of(f.args[0]).kind is Kind.VECTOR
 
 
 def _base_power(f: Node) -> tuple[Node, int]:
@@ -335,7 +342,7 @@ def factor(s: Sum) -> Sum:
     for p, c in zip(s, chains):
         scalars = {k: v - common.get(k, 0) for k, v in p.scalars.items() if v - common.get(k, 0) != 0}
         inner.append(Product(p.coeff / coeff, scalars, tuple(c[len(left):len(c) - len(right)])))
-    inner_node = build(inner)
+    inner_node = build(inner, bracketed=True)
     return [Product(coeff, common, tuple(left) + (inner_node,) + tuple(right))
             if type_of(inner_node).kind is not Kind.SCALAR or left or right
             else Product(coeff, {**common, inner_node: Fraction(1)}, ())]
@@ -374,14 +381,16 @@ def _common_coefficient(coeffs: list[Fraction]) -> Fraction:
 
 # ---- back to a tree ----------------------------------------------------------------------------
 
-def build(s: Sum) -> Node:
+def build(s: Sum, bracketed: bool = False) -> Node:
+    """The sum as a tree. `bracketed`: it will stand in a product, so a sum costs brackets."""
     plain = _build(s)
     if len(s) < 2 or type_of(plain).kind is Kind.SCALAR:
         return plain
     # (a + b)ᵀ may print shorter than aᵀ + bᵀ: build the transposed sum and compare.
     flipped = [Product(p.coeff, p.scalars, tuple(_transpose_atom(f) for f in reversed(p.chain))) for p in s]
     raised = Unary(UnOp.TRANSPOSE, _build(flipped))
-    return raised if _length(raised) <= _length(plain) else plain
+    brackets = 2 if bracketed and isinstance(plain, Binary) and plain.op in (BinOp.ADD, BinOp.SUB) else 0
+    return raised if _length(raised) <= _length(plain) + brackets else plain
 
 
 def _build(s: Sum) -> Node:
@@ -404,9 +413,14 @@ def _order_terms(s: Sum) -> Sum:
     """Positive terms first; among matrix terms of one sign, fewer transposes first (A + Aᵀ)."""
     pos = [p for p in s if p.coeff > 0]
     neg = [p for p in s if p.coeff <= 0]
-    count = lambda p: (_text(_build_product(Product(abs(p.coeff), p.scalars, p.chain))).count("ᵀ")
-                       if p.chain else 0)
+    count = lambda p: sum(_transposes(f) for f in p.chain)
     return sorted(pos, key=count) + sorted(neg, key=count)
+
+
+def _transposes(e: Node) -> int:
+    """How many transposes e prints with (counted on the tree, not the text)."""
+    own = 1 if isinstance(e, Unary) and e.op is UnOp.TRANSPOSE else 0
+    return own + sum(_transposes(c) for c in children(e))
 
 
 def _build_product(p: Product) -> Node:
