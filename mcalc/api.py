@@ -364,6 +364,18 @@ def _wrt_node(part: str) -> Node:
         raise UsageError(f"--wrt takes a variable name, not {part!r}") from None
 
 
+def clear_caches() -> None:
+    """Forget every memo table (results, simplifications, types, printed text): benchmarks
+    measure cold work with it."""
+    from . import shapes, simplify
+    from .printing import text
+    _derivatives.cache_clear()
+    simplify._MEMO.clear()
+    shapes._TYPES.clear()
+    text._TEXT.memo.clear()
+    text._ASCII.memo.clear()
+
+
 def _wrt_names(wrt: str | Iterable[str]) -> list[list[str]]:
     """'x' → [['x']]; ['x', 'W'] → [['x'], ['W']]; 'x,y' → [['x', 'y']] (stacked scalars)."""
     from .parser import name_of

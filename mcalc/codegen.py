@@ -18,7 +18,7 @@ So the gradient of a scalar by an n-vector is a 1-D array of length n in either 
 X p×q is q×p in numerator layout and p×q in denominator layout, and results with more than two
 axes are the 2-D ∂vec F/∂vec X (column-major vec), as `mcalc diff` prints them. Inputs: vectors as
 1-D arrays (an n×1 array is flattened), matrices 2-D, scalars as numbers. The torch target works
-in float64 (`DTYPE` at the top of the module); the JAX one in JAX's default float type (enable
+in float64 (`DTYPE` at the top of the module; `DEVICE` for constants, e.g. "cuda"); the JAX one in JAX's default float type (enable
 `jax_enable_x64` for float64).
 
 How it works:
@@ -92,20 +92,20 @@ _FUNCTIONS: dict[str, tuple[str, str, str]] = {
     "diagflat": ("np.diag({0})", "torch.diag({0})", "jnp.diag({0})"),
     "kron": ("np.kron({0}, {1})", "_kron({0}, {1})", "jnp.kron({0}, {1})"),
     "outer": ("np.outer({0}, {1})", "torch.outer({0}, {1})", "jnp.outer({0}, {1})"),
-    "eye": ("np.eye({0})", "torch.eye({0}, dtype=DTYPE)", "jnp.eye({0})"),
-    "ones": ("np.ones({0})", "torch.ones({0}, dtype=DTYPE)", "jnp.ones({0})"),
-    "zeros": ("np.zeros({0})", "torch.zeros({0}, dtype=DTYPE)", "jnp.zeros({0})"),
-    "ones2": ("np.ones(({0}, {1}))", "torch.ones(({0}, {1}), dtype=DTYPE)", "jnp.ones(({0}, {1}))"),
-    "zeros2": ("np.zeros(({0}, {1}))", "torch.zeros(({0}, {1}), dtype=DTYPE)", "jnp.zeros(({0}, {1}))"),
+    "eye": ("np.eye({0})", "torch.eye({0}, dtype=DTYPE, device=DEVICE)", "jnp.eye({0})"),
+    "ones": ("np.ones({0})", "torch.ones({0}, dtype=DTYPE, device=DEVICE)", "jnp.ones({0})"),
+    "zeros": ("np.zeros({0})", "torch.zeros({0}, dtype=DTYPE, device=DEVICE)", "jnp.zeros({0})"),
+    "ones2": ("np.ones(({0}, {1}))", "torch.ones(({0}, {1}), dtype=DTYPE, device=DEVICE)", "jnp.ones(({0}, {1}))"),
+    "zeros2": ("np.zeros(({0}, {1}))", "torch.zeros(({0}, {1}), dtype=DTYPE, device=DEVICE)", "jnp.zeros(({0}, {1}))"),
     "commutation": ("_commutation({0}, {1})", "_commutation({0}, {1})", "_commutation({0}, {1})"),
-    "tensor": ("{0}", "torch.as_tensor({0}, dtype=DTYPE)", "{0}"),
-    "scalar": ("np.float64({0})", "torch.as_tensor({0}, dtype=DTYPE)", "jnp.asarray({0})"),
+    "tensor": ("{0}", "torch.as_tensor({0}, dtype=DTYPE, device=DEVICE)", "{0}"),
+    "scalar": ("np.float64({0})", "torch.as_tensor({0}, dtype=DTYPE, device=DEVICE)", "jnp.asarray({0})"),
 }
 _STACK = ("np.array([{}])", "torch.stack([{}])", "jnp.stack([{}])")
 
 _HEADERS = {
     "numpy": "import numpy as np",
-    "torch": "import torch\n\nDTYPE = torch.float64",
+    "torch": "import torch\n\nDTYPE = torch.float64\nDEVICE = None      # None: inputs stay where they are, constants go to torch's default device",
     "jax": "import jax\nimport jax.numpy as jnp",
 }
 
@@ -113,7 +113,7 @@ _HEADERS = {
 _HELPERS: dict[str, tuple[str | None, str | None, str | None]] = {
     "_sigmoid": ("def _sigmoid(x):\n    return 0.5 * (1.0 + np.tanh(0.5 * x))", None, None),
     "_softplus": (None, "def _softplus(x):\n    return torch.logaddexp(x, torch.zeros_like(x))", None),
-    "_step": (None, "def _step(x):\n    return (x > 0).to(DTYPE)", None),
+    "_step": (None, "def _step(x):\n    return (x > 0).to(x.dtype)", None),
     "_kron": (None, "def _kron(a, b):\n    # torch.kron fails on some strided inputs (the result of torch.linalg.inv)\n"
                     "    return torch.kron(a.contiguous(), b.contiguous())", None),
     "_logsumexp": (
@@ -128,7 +128,7 @@ _HELPERS: dict[str, tuple[str | None, str | None, str | None]] = {
         "def _commutation(r, c):\n    \"\"\"K with K vec(A) = vec(Aᵀ) for A r×c (column-major vec).\"\"\"\n"
         "    return np.eye(r * c)[[i + r * j for i in range(r) for j in range(c)]]",
         "def _commutation(r, c):\n    \"\"\"K with K vec(A) = vec(Aᵀ) for A r×c (column-major vec).\"\"\"\n"
-        "    return torch.eye(r * c, dtype=DTYPE)[[i + r * j for i in range(r) for j in range(c)]]",
+        "    return torch.eye(r * c, dtype=DTYPE, device=DEVICE)[[i + r * j for i in range(r) for j in range(c)]]",
         "def _commutation(r, c):\n    \"\"\"K with K vec(A) = vec(Aᵀ) for A r×c (column-major vec).\"\"\"\n"
         "    return jnp.eye(r * c)[jnp.array([i + r * j for i in range(r) for j in range(c)])]"),
 }
@@ -856,7 +856,7 @@ class Output:
 class Names:
     """Python names for variables, dimensions, temporaries and outputs, without clashes."""
 
-    RESERVED = {"np", "torch", "jnp", "jax", "math", "DTYPE", "compute", "variables",
+    RESERVED = {"np", "torch", "jnp", "jax", "math", "DTYPE", "DEVICE", "compute", "variables",
                 *(name for name in _HELPERS)}
 
     def __init__(self):
@@ -1171,7 +1171,7 @@ def _convert(target: str, name: str, v: Var) -> str:
             return f"np.float64({name})"
         return f"np.asarray({name}, dtype=float)" + (".reshape(-1)" if rep == "V" else "")
     if target == "torch":
-        return f"torch.as_tensor({name}, dtype=DTYPE)" + (".reshape(-1)" if rep == "V" else "")
+        return f"torch.as_tensor({name}, dtype=DTYPE, device=DEVICE)" + (".reshape(-1)" if rep == "V" else "")
     return f"jnp.asarray({name})" + (".reshape(-1)" if rep == "V" else "")
 
 

@@ -417,10 +417,20 @@ def _order_terms(s: Sum) -> Sum:
     return sorted(pos, key=count) + sorted(neg, key=count)
 
 
+_TRANSPOSES: dict[int, tuple[Node, int]] = {}
+
+
 def _transposes(e: Node) -> int:
-    """How many transposes e prints with (counted on the tree, not the text)."""
+    """How many transposes e prints with (counted on the tree, not the text; memoized)."""
+    hit = _TRANSPOSES.get(id(e))
+    if hit is not None and hit[0] is e:
+        return hit[1]
+    if len(_TRANSPOSES) > 100_000:
+        _TRANSPOSES.clear()
     own = 1 if isinstance(e, Unary) and e.op is UnOp.TRANSPOSE else 0
-    return own + sum(_transposes(c) for c in children(e))
+    count = own + sum(_transposes(c) for c in children(e))
+    _TRANSPOSES[id(e)] = (e, count)
+    return count
 
 
 def _build_product(p: Product) -> Node:

@@ -11,6 +11,7 @@ import time
 import tracemalloc
 
 import mcalc
+from mcalc.api import clear_caches
 
 
 def mlp(depth: int) -> str:
@@ -25,9 +26,11 @@ def main() -> None:
     mcalc.diff(mlp(2), wrt="W_1").text            # warm-up: imports, parser
     print(f"{'L':>3} {'time':>9} {'peak MB':>8} {'chars':>7} {'chars/L':>8}")
     for depth in (1, 2, 4, 8, 16, 32, 64):
+        clear_caches()
         start = time.perf_counter()
         text = mcalc.diff(mlp(depth), wrt="W_1").text
         elapsed = time.perf_counter() - start
+        clear_caches()
         tracemalloc.start()                        # memory in a second run: tracing is slow
         mcalc.diff(mlp(depth), wrt="W_1").text
         peak = tracemalloc.get_traced_memory()[1] / 2**20
