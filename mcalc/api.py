@@ -259,6 +259,16 @@ class DiffResult:
     def text(self) -> str:
         return to_text(self.printed)
 
+    @functools.cached_property
+    def index(self) -> str | None:
+        """For results with more than two axes, the index form `∂Y_ij/∂X_kl = A_ik B_lj`."""
+        if not self.vec_form or self.layout != "numerator":
+            return None
+        from .index import index_form
+        x = _variable(self.checked, self.wrt[0], ())
+        f_type = self.checked.variables.get(self.wrt[0]) if self.hessian else self.checked.type
+        return index_form(self.expr, f_type, x, "G" if self.hessian else "Y")
+
     @property
     def ascii(self) -> str:
         return to_ascii(self.printed)
@@ -317,6 +327,8 @@ class DiffResult:
                       "shape": [str(a) for a in self.shape]}
         if self.vec_form:
             derivative["form"] = "vec"
+            if self.index:
+                derivative["index"] = self.index
         dims = dict(self.checked.dims)
         if sizes:
             from .numeric import dim_value

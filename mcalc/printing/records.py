@@ -86,6 +86,8 @@ def _float_latex(x: float) -> str:
 
 def diff_text(result, sizes=None, ascii: bool = False) -> str:
     lines = [result.line(ascii=ascii)]
+    if result.index and not ascii:
+        lines.append("  " + result.index)
     if sizes:
         entries = result.to_json(sizes)["derivative"]["entries"]
         key = "python" if ascii else "text"
