@@ -19,8 +19,8 @@ from .errors import MCalcError  # noqa: E402
 
 
 def explain(expr: str, wrt: str, *, let=()):
-    """Parr & Howard's chain-rule steps for ∂expr/∂wrt (see mcalc.explain)."""
-    from .explain import explain as _explain
+    """Parr & Howard's chain-rule steps for ∂expr/∂wrt (see mcalc.explanation)."""
+    from .explanation import explain as _explain
     return _explain(expr, wrt, let=let)
 
 

@@ -294,8 +294,8 @@ def power(a: Node, p: Node) -> Node:
         if isinstance(a, Number) and p.value.denominator == 1 and (a.value != 0 or p.value > 0):
             return Number(a.value ** int(p.value))
     match a:
-        case Binary(BinOp.POWER, base, Number(q)) if isinstance(p, Number):
-            return power(base, Number(q * p.value))
+        case Binary(BinOp.POWER, base, Number(q)) if isinstance(p, Number) and p.value.denominator == 1:
+            return power(base, Number(q * p.value))     # (xᵠ)ᵏ = xᵠᵏ for an integer k only
     return Binary(BinOp.POWER, a, p)
 
 

@@ -226,9 +226,14 @@ class DiffResult:
     checked: Checked
     wrt: tuple[str, ...]
     layout: str
-    derivative: object            # diff.Derivative
+    derivative: object            # differentiate.Derivative
     hessian: bool = False
     sizes: dict = field(default_factory=dict)
+    variables_wrt: tuple = ()     # the Var of each wrt, with its kind and shape
+
+    def wrt_variable(self, name: str) -> Var:
+        return next((v for v in self.variables_wrt if v.name == name), None) or \
+            _variable(self.checked, name, ())
 
     @property
     def input(self) -> str:
@@ -271,6 +276,10 @@ class DiffResult:
 
     @property
     def ascii(self) -> str:
+        """mcalc input for the result; for more than two axes the index form (SPEC §2.7)."""
+        if self.index:
+            from .index import ascii_index_form
+            return ascii_index_form(self.index)
         return to_ascii(self.printed)
 
     @property
@@ -293,8 +302,7 @@ class DiffResult:
         return f"{op} ({f})"
 
     def _kind(self, name: str) -> Kind:
-        t = self.checked.variables.get(name)
-        return t.kind if t else Kind.SCALAR
+        return self.wrt_variable(name).kind
 
     def line(self, ascii: bool = False) -> str:
         body = self.ascii if ascii else self.text
@@ -390,6 +398,11 @@ def clear_caches() -> None:
 
 def _wrt_names(wrt: str | Iterable[str]) -> list[list[str]]:
     """'x' → [['x']]; ['x', 'W'] → [['x'], ['W']]; 'x,y' → [['x', 'y']] (stacked scalars)."""
+    return [[v.name for v in group] for group in _wrt_groups(wrt)]
+
+
+def _wrt_groups(wrt: str | Iterable[str]) -> list[list[Var]]:
+    """As _wrt_names, keeping each name's mark (`--wrt '**y**'` is a vector even if absent)."""
     from .parser import name_of
     items = [wrt] if isinstance(wrt, str) else list(wrt)
     groups = []
@@ -404,18 +417,27 @@ def _wrt_names(wrt: str | Iterable[str]) -> list[list[str]]:
                 what = "a number" if type(node).__name__ == "Number" else repr(part)
                 raise UsageError(f"cannot differentiate with respect to {what}",
                                  hint="--wrt takes a variable name such as x, **w** or W")
-            names.append(node.name)
+            names.append(node)
         groups.append(names)
     return groups
 
 
-def _variable(checked: Checked, name: str, let: tuple[Decl, ...]) -> Var:
+def _variable(checked: Checked, name: str, let: tuple[Decl, ...], mark=None) -> Var:
     t = checked.variables.get(name)
     if t is None:
-        # Not in the expression: its kind from a declaration or its spelling; the result is zero.
+        # Not in the expression: its kind from a declaration, its mark or its spelling; the
+        # result is zero.
+        from .nodes import Mark
         from .shapes import default_kind
         decl = next((d for d in (*checked.parsed.decls, *let) if d.name == name), None)
-        kind = decl.kind if decl else default_kind(name)
+        if decl:
+            kind = decl.kind
+        elif mark is Mark.BOLD:
+            kind = Kind.MATRIX if name[0].isupper() else Kind.VECTOR
+        elif mark is Mark.ITALIC:
+            kind = Kind.SCALAR
+        else:
+            kind = default_kind(name)
         shape = decl.shape if decl else ()
         used = set(checked.dims)
         free = iter(n for n in ("n", "m", "k", "p", "q", "r") if n not in used)
@@ -455,13 +477,14 @@ def _derivatives(expr: str, wrt: tuple, let: tuple, layout: str, hessian: bool) 
     if layout not in LAYOUTS:
         raise UsageError(f"unknown layout {layout!r}; use numerator or denominator")
     lets = _lets(let)
-    groups = _wrt_names(wrt)
-    first = groups[0][0] if groups else ()
+    groups = _wrt_groups(wrt)
+    first = groups[0][0].name if groups else ()
     parsed = parse(expr)
     checked = check_expr(parsed, let=lets, wrt=[first] if first else ())
     results = []
-    for names in groups:
-        xs = [_variable(checked, n, lets) for n in names]
+    for group in groups:
+        names = [v.name for v in group]
+        xs = [_variable(checked, v.name, lets, v.mark) for v in group]
         try:
             if len(xs) > 1:
                 bad = [x.name for x in xs if x.kind is not Kind.SCALAR]
@@ -476,7 +499,7 @@ def _derivatives(expr: str, wrt: tuple, let: tuple, layout: str, hessian: bool) 
                 d = engine.derive(checked.expr, xs[0], layout)
         except MCalcError as err:
             raise err.with_source(checked.source)
-        results.append(DiffResult(checked, tuple(names), layout, d, hessian))
+        results.append(DiffResult(checked, tuple(names), layout, d, hessian, variables_wrt=tuple(xs)))
     return tuple(results)
 
 

@@ -220,13 +220,11 @@ def compare(result: DiffResult, claim: Node | None = None, *, seed: int = 0, siz
 
 
 def _absent_kind(result: DiffResult, name: str) -> Kind:
-    from .api import _variable
-    return _variable(result.checked, name, ()).kind
+    return result.wrt_variable(name).kind
 
 
 def _absent_value(result: DiffResult, name: str, sizes: dict, rng):
-    from .api import _variable
-    x = _variable(result.checked, name, ())
+    x = result.wrt_variable(name)
     for d in x.shape:
         if isinstance(d, str) and d not in sizes:
             sizes[d] = int(rng.integers(2, 5))

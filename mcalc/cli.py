@@ -348,7 +348,7 @@ def explain_command(expr: ExprArg, wrt: Annotated[str, typer.Option(
     fmt = resolve_format(latex_format(format, standalone))
 
     def action():
-        from .explain import explain
+        from .explanation import explain
         e = explain(expr, wrt, let=tuple(let or ()))
         if fmt in (Format.json, Format.jsonl):
             dump_json(fmt, e.to_json())

@@ -18,8 +18,8 @@ So the gradient of a scalar by an n-vector is a 1-D array of length n in either 
 X p×q is q×p in numerator layout and p×q in denominator layout, and results with more than two
 axes are the 2-D ∂vec F/∂vec X (column-major vec), as `mcalc diff` prints them. Inputs: vectors as
 1-D arrays (an n×1 array is flattened), matrices 2-D, scalars as numbers. The torch target works
-in float64 (`DTYPE` at the top of the module; `DEVICE` for constants, e.g. "cuda"); the JAX one in JAX's default float type (enable
-`jax_enable_x64` for float64).
+in float64 (`DTYPE` at the top of the module; set `DEVICE`, e.g. to "cuda", for the constants it
+creates); the JAX one in JAX's default float type (enable `jax_enable_x64` for float64).
 
 How it works:
 1. lowering: every core node becomes a `Val`, an expression of the target library plus its
@@ -43,13 +43,14 @@ import keyword
 import sys
 import types
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Sequence
 
 from .errors import UnsupportedError, UsageError
 from .nodes import (BinOp, Binary, Call, Commutation, Differential, Dim, Identity, Kind, Let, MatrixLit,
                     Node, Number, Ones, Pi, Size, Unary, UnOp, Var, VectorLit, Zeros, children)
+from .printing import to_text
 from .shapes import type_of
 
 TARGETS = ("numpy", "torch", "jax")
@@ -62,6 +63,8 @@ COMMENT_LIMIT = 100
 _ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos",
                 "arctan", "sigmoid", "relu", "softplus", "abs", "sign", "step")
 _TORCH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
+
+_NEW = "dtype=DTYPE, device=DEVICE"          # torch: where new tensors go
 
 # name → (numpy, torch, jax) templates; {0}, {1} are arguments (inside brackets: no parentheses).
 _FUNCTIONS: dict[str, tuple[str, str, str]] = {
@@ -92,20 +95,21 @@ _FUNCTIONS: dict[str, tuple[str, str, str]] = {
     "diagflat": ("np.diag({0})", "torch.diag({0})", "jnp.diag({0})"),
     "kron": ("np.kron({0}, {1})", "_kron({0}, {1})", "jnp.kron({0}, {1})"),
     "outer": ("np.outer({0}, {1})", "torch.outer({0}, {1})", "jnp.outer({0}, {1})"),
-    "eye": ("np.eye({0})", "torch.eye({0}, dtype=DTYPE, device=DEVICE)", "jnp.eye({0})"),
-    "ones": ("np.ones({0})", "torch.ones({0}, dtype=DTYPE, device=DEVICE)", "jnp.ones({0})"),
-    "zeros": ("np.zeros({0})", "torch.zeros({0}, dtype=DTYPE, device=DEVICE)", "jnp.zeros({0})"),
-    "ones2": ("np.ones(({0}, {1}))", "torch.ones(({0}, {1}), dtype=DTYPE, device=DEVICE)", "jnp.ones(({0}, {1}))"),
-    "zeros2": ("np.zeros(({0}, {1}))", "torch.zeros(({0}, {1}), dtype=DTYPE, device=DEVICE)", "jnp.zeros(({0}, {1}))"),
+    "eye": ("np.eye({0})", f"torch.eye({{0}}, {_NEW})", "jnp.eye({0})"),
+    "ones": ("np.ones({0})", f"torch.ones({{0}}, {_NEW})", "jnp.ones({0})"),
+    "zeros": ("np.zeros({0})", f"torch.zeros({{0}}, {_NEW})", "jnp.zeros({0})"),
+    "ones2": ("np.ones(({0}, {1}))", f"torch.ones(({{0}}, {{1}}), {_NEW})", "jnp.ones(({0}, {1}))"),
+    "zeros2": ("np.zeros(({0}, {1}))", f"torch.zeros(({{0}}, {{1}}), {_NEW})", "jnp.zeros(({0}, {1}))"),
     "commutation": ("_commutation({0}, {1})", "_commutation({0}, {1})", "_commutation({0}, {1})"),
-    "tensor": ("{0}", "torch.as_tensor({0}, dtype=DTYPE, device=DEVICE)", "{0}"),
-    "scalar": ("np.float64({0})", "torch.as_tensor({0}, dtype=DTYPE, device=DEVICE)", "jnp.asarray({0})"),
+    "tensor": ("{0}", f"torch.as_tensor({{0}}, {_NEW})", "{0}"),      # a number as a torch argument
+    "scalar": ("np.float64({0})", f"torch.as_tensor({{0}}, {_NEW})", "jnp.asarray({0})"),  # returned
 }
 _STACK = ("np.array([{}])", "torch.stack([{}])", "jnp.stack([{}])")
 
 _HEADERS = {
     "numpy": "import numpy as np",
-    "torch": "import torch\n\nDTYPE = torch.float64\nDEVICE = None      # None: inputs stay where they are, constants go to torch's default device",
+    "torch": "import torch\n\nDTYPE = torch.float64\n"
+             "DEVICE = None  # None: inputs stay where they are; constants go to torch's default device",
     "jax": "import jax\nimport jax.numpy as jnp",
 }
 
@@ -114,7 +118,7 @@ _HELPERS: dict[str, tuple[str | None, str | None, str | None]] = {
     "_sigmoid": ("def _sigmoid(x):\n    return 0.5 * (1.0 + np.tanh(0.5 * x))", None, None),
     "_softplus": (None, "def _softplus(x):\n    return torch.logaddexp(x, torch.zeros_like(x))", None),
     "_step": (None, "def _step(x):\n    return (x > 0).to(x.dtype)", None),
-    "_kron": (None, "def _kron(a, b):\n    # torch.kron fails on some strided inputs (the result of torch.linalg.inv)\n"
+    "_kron": (None, "def _kron(a, b):\n    # torch.kron fails on some strided inputs (torch.linalg.inv's)\n"
                     "    return torch.kron(a.contiguous(), b.contiguous())", None),
     "_logsumexp": (
         "def _logsumexp(x):\n    m = np.max(x)\n    return m + np.log(np.sum(np.exp(x - m)))",
@@ -124,13 +128,12 @@ _HELPERS: dict[str, tuple[str | None, str | None, str | None]] = {
         "def _softmax(x):\n    z = np.exp(x - np.max(x))\n    return z / np.sum(z)",
         "def _softmax(x):\n    return torch.softmax(x.reshape(-1), 0).reshape(x.shape)",
         "def _softmax(x):\n    return jax.nn.softmax(x.reshape(-1)).reshape(x.shape)"),
-    "_commutation": (
-        "def _commutation(r, c):\n    \"\"\"K with K vec(A) = vec(Aᵀ) for A r×c (column-major vec).\"\"\"\n"
-        "    return np.eye(r * c)[[i + r * j for i in range(r) for j in range(c)]]",
-        "def _commutation(r, c):\n    \"\"\"K with K vec(A) = vec(Aᵀ) for A r×c (column-major vec).\"\"\"\n"
-        "    return torch.eye(r * c, dtype=DTYPE, device=DEVICE)[[i + r * j for i in range(r) for j in range(c)]]",
-        "def _commutation(r, c):\n    \"\"\"K with K vec(A) = vec(Aᵀ) for A r×c (column-major vec).\"\"\"\n"
-        "    return jnp.eye(r * c)[jnp.array([i + r * j for i in range(r) for j in range(c)])]"),
+    "_commutation": tuple(
+        "def _commutation(r, c):\n    \"\"\"K with K vec(A) = vec(Aᵀ) for A r×c (column-major).\"\"\"\n"
+        "    rows = [i + r * j for i in range(r) for j in range(c)]\n"
+        f"    return {eye}[{index}]" for eye, index in (
+            ("np.eye(r * c)", "rows"), (f"torch.eye(r * c, {_NEW})", "rows"),
+            ("jnp.eye(r * c)", "jnp.array(rows)"))),
 }
 _JAX_EXTRA_IMPORTS = {"_logsumexp": "import jax.scipy.special"}
 
@@ -180,6 +183,17 @@ class Builder:
     def stack(self, items: Sequence[Op]) -> Op:
         template = _STACK[self.index].format(", ".join(f"{{{i}}}" for i in range(len(items))))
         return self.op(template, ATOM, (0,) * len(items), *items)
+
+    def stack2(self, rows: Sequence[Sequence[Op]]) -> Op:
+        """A 2-D array from rows of scalars."""
+        if self.target != "numpy":
+            return self.stack([self.stack(row) for row in rows])
+        k, parts = 0, []
+        for row in rows:
+            parts.append("[" + ", ".join(f"{{{k + i}}}" for i in range(len(row))) + "]")
+            k += len(row)
+        items = [x for row in rows for x in row]
+        return self.op("np.array([" + ", ".join(parts) + "])", ATOM, (0,) * len(items), *items)
 
     def binary(self, symbol: str, a: Op, b: Op) -> Op:
         if symbol in ("+", "-"):
@@ -395,11 +409,8 @@ class Lowerer:
             return self.zero(*a.shape)
         if a.rep in ("D", "K"):
             return Val(a.rep, a.rows, a.cols, inner=self.mul_scalar(s, a.inner), const=s.const and a.const)
-        if a.rep == "S":
-            if s.lit is not None and a.lit is not None:
-                return self.number(s.lit * a.lit)
-            if a.lit is not None and s.lit is None:
-                s, a = a, s
+        if a.rep == "S" and a.lit is not None:               # numbers first: 2 * x, not x * 2
+            return self.mul_scalar(a, s) if s.lit is None else self.number(s.lit * a.lit)
         return self.dense(self.b.binary("*", s.op, a.op), a.rows, a.cols, const=s.const and a.const)
 
     def div_scalar(self, a: Val, s: Val) -> Val:
@@ -455,7 +466,7 @@ class Lowerer:
         a = self.materialize(a)
         if self.b.target == "numpy" and a.rep == "S" and a.const:
             # Python's (-8) ** (1/3) is complex and 0 ** -1 raises; NumPy's are NaN and inf.
-            op = self.b.op("np.power({0}, {1})", ATOM, (0, 0), a.op, p.op)
+            op = self.b.binary("**", self.b.fn("scalar", a.op), p.op)
         else:
             base = self.tensor_arg(a) if a.rep == "S" else a.op
             op = self.b.binary("**", base, p.op)
@@ -485,6 +496,10 @@ class Lowerer:
         if a.rep == "D":
             return self.diag(self.inverse(a.inner) if a.inner.rep == "S" else
                              self.hdiv(self.number(Fraction(1)), a.inner), a.rows)
+        a = self.materialize(a)
+        if a.op.template == "{0}.T":                         # (Aᵀ)⁻¹ = (A⁻¹)ᵀ: one inverse
+            return self.transpose(self.fn("inv", Val("M", a.cols, a.rows, a.op.args[0]), rows=a.cols,
+                                          cols=a.rows))
         return self.fn("inv", a, rows=a.rows, cols=a.cols)
 
     def to2d(self, a: Val) -> Op:
@@ -514,6 +529,10 @@ class Lowerer:
             return self.mul_scalar(c, a)
         if a.rep == "Z" or c.rep == "Z":
             return self.zero(p, r)
+        if a.rep == "K" and _dense_rep(*a.shape) == "M":       # s𝟏𝟏ᵀ: a dense matrix
+            a = self.materialize(a)
+        if c.rep == "K" and _dense_rep(*c.shape) == "M":
+            c = self.materialize(c)
         if a.rep == "K" and a.inner.lit != 1:
             return self.mul_scalar(a.inner, self.pair(self.ones_like(a), c))
         if c.rep == "K" and c.inner.lit != 1:
@@ -586,8 +605,7 @@ class Lowerer:
             return out if coeff is None else self.mul_scalar(coeff, out)
         if coeff is not None:
             # The scalar multiplies the smallest factor, or the result when that is smaller.
-            sizes = [_size_estimate(f.rows) if f.rep == "D" else _size_estimate(f.rows) * _size_estimate(f.cols)
-                     for f in flat]
+            sizes = [_size_estimate(f.rows) * (1 if f.rep == "D" else _size_estimate(f.cols)) for f in flat]
             k = min(range(len(flat)), key=lambda i: sizes[i])
             if sizes[k] < _size_estimate(rows) * _size_estimate(cols) and flat[k].rep != "K":
                 flat[k] = self.mul_scalar(coeff, flat[k])
@@ -713,7 +731,8 @@ class Lowerer:
             case BinOp.SCALE:
                 return self.mul_scalar(a, c) if a.rep == "S" else self.mul_scalar(c, a)
             case BinOp.DOT:
-                return self.pair(self.transpose(a) if a.cols == 1 else a, c if c.cols == 1 else self.transpose(c))
+                row = self.transpose(a) if a.cols == 1 else a
+                return self.pair(row, c if c.cols == 1 else self.transpose(c))
             case BinOp.HADAMARD:
                 return self.hadamard(a, c)
             case BinOp.DIV:
@@ -765,7 +784,9 @@ class Lowerer:
         if fn == "diag":
             if a.rep == "D":                                   # the diagonal of a diagonal matrix
                 d = a.inner
-                return self.broadcast(d, a.rows, 1) if d.rep == "S" else Val("V", a.rows, 1, d.op, const=d.const)
+                if d.rep == "S":
+                    return self.broadcast(d, a.rows, 1)
+                return Val("V", a.rows, 1, d.op, const=d.const)
             if a.rep in ("V", "K", "Z"):
                 n_ = a.rows if a.cols == 1 else a.cols
                 return self.diag(a if a.rep != "V" else Val("V", n_, 1, a.op, const=a.const), n_)
@@ -837,21 +858,11 @@ class Lowerer:
         if t.rows == 1 or t.cols == 1:
             flat = [v for row in items for v in row]
             return self.dense(self.b.stack([self.tensor_arg(v) for v in flat]), t.rows, t.cols, const)
-        inner = [self.b.stack([self.tensor_arg(v) for v in row]) for row in items]
-        return self.dense(self.b.stack(inner), t.rows, t.cols, const)
+        return self.dense(self.b.stack2([[self.tensor_arg(v) for v in row] for row in items]),
+                          t.rows, t.cols, const)
 
 
 # ---- 3. the module --------------------------------------------------------------------------------
-
-@dataclass
-class Output:
-    name: str
-    title: str          # "value", "∂/∂𝐱", …
-    math: str           # the expression as text
-    shape: str
-    val: Val | None = None
-    op: Op | None = None
-
 
 class Names:
     """Python names for variables, dimensions, temporaries and outputs, without clashes."""
@@ -881,22 +892,17 @@ def _clip(text: str, limit: int = COMMENT_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _describe_dims(kind: Kind, rows: Dim, cols: Dim) -> str:
-    if kind is Kind.SCALAR:
-        return "scalar"
-    if kind is Kind.VECTOR:
+def _describe(kind: Kind | None, rows: Dim, cols: Dim) -> str:
+    if kind is Kind.VECTOR or kind is None and cols == 1 and rows != 1:
         return f"vector of length {rows}"
     if kind is Kind.ROW:
         return f"row of length {cols}"
-    return f"{rows}×{cols} matrix"
+    if kind is Kind.MATRIX or kind is None and rows != 1:
+        return f"{rows}×{cols} matrix"
+    return "scalar"
 
 
-def _shape_text(axes) -> str:
-    axes = list(axes)
-    return "scalar" if not axes else " × ".join(str(a) for a in axes)
-
-
-def _returned_shape(t) -> str:
+def _returned(t) -> str:
     rep = _dense_rep(t.rows, t.cols)
     if rep == "S":
         return "scalar"
@@ -909,7 +915,7 @@ def _core_uses(roots: Iterable[Node]) -> dict:
     """How many times each distinct subtree would be written out if shared ones were named once."""
     roots = list(roots)
     seen: set = set()
-    post: list[Node] = []
+    post: list[Node] = []                                  # children before parents
     stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
     while stack:
         n, done = stack.pop()
@@ -925,43 +931,45 @@ def _core_uses(roots: Iterable[Node]) -> dict:
     for r in roots:
         uses[r] = uses.get(r, 0) + 1
     for n in reversed(post):
-        count = uses.get(n, 0)
         kids = children(n)
+        count = uses.get(n, 0)
         written = 1 if count > 1 and kids else count
         for c in kids:
             uses[c] = uses.get(c, 0) + written
     return uses
 
 
-def _plan_temporaries(roots: list[Op]) -> dict[int, bool]:
-    """Which ops become temporaries: shared ones, and ones too long to read inline."""
-    uses: dict[int, int] = {}
-    by_id: dict[int, Op] = {}
+def _plan_temporaries(roots: list[Op]) -> tuple[set[int], dict[int, Op]]:
+    """The ops that become temporaries — shared ones, and ones too long to read inline — and every
+    op the roots reach."""
+    reached: dict[int, Op] = {}
     stack = list(roots)
     while stack:
         o = stack.pop()
-        if o.id in by_id:
-            continue
-        by_id[o.id] = o
-        stack.extend(o.args)
+        if o.id not in reached:
+            reached[o.id] = o
+            stack.extend(o.args)
+    uses = {r.id: 0 for r in roots}
     for r in roots:
-        uses[r.id] = uses.get(r.id, 0) + 1
-    temp: dict[int, bool] = {}
-    for i in sorted(by_id, reverse=True):                  # parents before children
-        o = by_id[i]
+        uses[r.id] += 1
+    temps: set[int] = set()
+    for i in sorted(reached, reverse=True):                # ids grow from children to parents
+        o = reached[i]
         count = uses.get(i, 0)
-        temp[i] = count > 1 and not o.cheap
-        written = 1 if temp[i] else count
+        if count > 1 and not o.cheap:
+            temps.add(i)
+        written = 1 if i in temps else count
         for a in o.args:
             uses[a.id] = uses.get(a.id, 0) + written
     length: dict[int, int] = {}
-    for i in sorted(by_id):                                # children before parents
-        o = by_id[i]
-        size = len(o.template) + sum(4 if temp[a.id] else length[a.id] for a in o.args)
-        if size > INLINE_LIMIT and not o.cheap and o.args:
-            temp[i] = True
+    root_ids = {r.id for r in roots}
+    for i in sorted(reached):
+        o = reached[i]
+        size = len(o.template) + sum(4 if a.id in temps else length[a.id] for a in o.args)
+        if size > INLINE_LIMIT and o.args and not o.cheap and i not in root_ids:
+            temps.add(i)
         length[i] = size
-    return {i: t for i, t in temp.items() if t}, by_id
+    return temps, reached
 
 
 def _render(o: Op, names: dict[int, str]) -> str:
@@ -980,199 +988,202 @@ def _render(o: Op, names: dict[int, str]) -> str:
     return o.template.format(*parts)
 
 
+def _convert(target: str, name: str, rows: Dim, cols: Dim) -> str:
+    """The statement's right side that makes an input an array of the target."""
+    rep = _dense_rep(rows, cols)
+    flat = ".reshape(-1)" if rep == "V" else ""
+    if target == "numpy":
+        return f"np.float64({name})" if rep == "S" else f"np.asarray({name}, dtype=float){flat}"
+    if target == "torch":
+        return f"torch.as_tensor({name}, {_NEW}){flat}"
+    return f"jnp.asarray({name}){flat}"
+
+
+@dataclass
+class Output:
+    name: str
+    title: str              # "value", "∂/∂𝐱 (…)", "∂²/∂𝐱² (…)"
+    math: str               # the expression, as text
+    shape: str
+    op: Op | None = None
+
+
+@dataclass
+class Input:
+    name: str               # mcalc's name
+    local: str              # the Python name
+    rows: Dim
+    cols: Dim
+    kind: Kind | None
+
+
+class _Module:
+    """Everything one `generate` call collects, then the module text."""
+
+    def __init__(self, target: str):
+        self.target = target
+        self.b = Builder(target)
+        self.names = Names()
+        self.inputs: list[Input] = []
+        self.dim_source: dict[str, str] = {}      # dimension → the input's axis that gives it
+        self.dim_names: dict[str, str] = {}       # dimension → its Python name
+        self.outputs: list[Output] = []
+
+    def add_input(self, name: str, kind: Kind | None, rows: Dim, cols: Dim) -> None:
+        local = self.names.claim(name, f"var{len(self.inputs) + 1}")
+        self.inputs.append(Input(name, local, rows, cols, kind))
+        rep = _dense_rep(rows, cols)
+        axes = {"S": [], "V": [(rows if cols == 1 else cols, 0)], "M": [(rows, 0), (cols, 1)]}[rep]
+        for d, axis in axes:
+            if isinstance(d, str) and "·" not in d:
+                self.dim_source.setdefault(d, f"{local}.shape[{axis}]")
+
+    def dim_op(self, d: Dim) -> Op:
+        """A dimension in generated code: an integer, a name bound from an input, or a product."""
+        out = None
+        for part in str(d).split("·"):
+            if not part.isdigit() and part not in self.dim_names:
+                self.dim_names[part] = self.names.claim(part, f"dim{len(self.dim_names) + 1}")
+            op = self.b.leaf(part if part.isdigit() else self.dim_names[part])
+            out = op if out is None else self.b.binary("*", out, op)
+        return out
+
+    def lowerer(self, roots: list[Node]) -> Lowerer:
+        env = {}
+        for i in self.inputs:
+            op = self.b.leaf(i.local)
+            env[i.name] = (op, Val(_dense_rep(i.rows, i.cols), i.rows, i.cols, op))
+        return Lowerer(self.b, env, self.dim_op, _core_uses(roots))
+
+    def body(self) -> tuple[list[str], list[str]]:
+        """The statements of compute, and the dimensions it takes as arguments."""
+        temps, reached = _plan_temporaries([o.op for o in self.outputs])
+        names: dict[int, str] = {}
+        for out in self.outputs:                   # a temporary that is an output takes its name
+            if out.op.id in temps:
+                names.setdefault(out.op.id, out.name)
+        k = 0
+        for i in sorted(temps):
+            if i not in names:
+                k += 1
+                while f"t{k}" in self.names.taken:
+                    k += 1
+                names[i] = self.names.claim(f"t{k}", f"t{k}")
+        lines = [f"{i.local} = {_convert(self.target, i.local, i.rows, i.cols)}  # "
+                 f"{_describe(i.kind, i.rows, i.cols)}" for i in self.inputs]
+        used = [d for d, local in self.dim_names.items() if self.b.leaf(local).id in reached]
+        lines += [f"{self.dim_names[d]} = {self.dim_source[d]}" for d in used if d in self.dim_source]
+        titled = {}
+        for out in self.outputs:
+            titled.setdefault(out.op.id, out)
+        for i in sorted(temps):
+            op, out = reached[i], titled.get(i)
+            if out is not None and names[i] == out.name:
+                lines += [f"# {out.title} = {_clip(out.math, 300)}", f"{out.name} = {_render(op, names)}"]
+            else:
+                comment = f"  # {_clip(to_text(op.math))}" if op.math is not None else ""
+                lines.append(f"{names[i]} = {_render(op, names)}{comment}")
+        for out in self.outputs:
+            if names.get(out.op.id) != out.name:
+                text = names[out.op.id] if out.op.id in names else _render(out.op, names)
+                lines += [f"# {out.title} = {_clip(out.math, 300)}", f"{out.name} = {text}"]
+        return lines, [d for d in used if d not in self.dim_source]
+
+    def text(self, returned: list[str], what: str) -> str:
+        body, unbound = self.body()
+        body.append("return " + ", ".join(returned))
+        args = [i.local for i in self.inputs] + [self.dim_names[d] for d in unbound]
+        if all(i.local == i.name for i in self.inputs):
+            signature = "*, " + ", ".join(args)
+        else:                                      # names Python cannot spell as arguments
+            signature = "**variables"
+            body = [f"{i.local} = variables[{i.name!r}]" for i in self.inputs] + \
+                   [f"{self.dim_names[d]} = variables[{d!r}]" for d in unbound] + body
+        from . import __version__
+        head = [f'"""Generated by mcalc {__version__} (mcalc codegen, target {self.target}).', ""]
+        for out in self.outputs:
+            head += [f"    {out.title} = {out.math}", f"        [{out.shape}]"]
+        head += ["", f"compute(...) returns ({', '.join(returned)}).", '"""', ""]
+        if any(o.template == "math.pi" for o in self.b.ops):
+            head.append("import math")
+        head.append(_HEADERS[self.target])
+        if self.target == "jax":
+            head += sorted({_JAX_EXTRA_IMPORTS[h] for h in self.b.helpers if h in _JAX_EXTRA_IMPORTS})
+        for h in sorted(self.b.helpers):
+            source = _HELPERS[h][TARGETS.index(self.target)]
+            if source:
+                head += ["", "", source]
+        doc = [f'"""{what} at the given values.', ""]
+        doc += [f"{i.local}: {_describe(i.kind, i.rows, i.cols)}" for i in self.inputs]
+        doc += [f"{self.dim_names[d]}: the size {d}" for d in unbound]
+        doc.append('"""')
+        indented = ["    " + line if line else line for line in doc + body]
+        lines = head + ["", "", f"def compute({signature}):"] + indented
+        return "\n".join(lines) + "\n"
+
+
 def generate(expr: str, wrt: str | Sequence[str], *, hessian: bool = False, target: str = "numpy",
              let: Iterable[str] | str = (), layout: str = "numerator") -> str:
     """A Python module (as text) defining `compute(**variables)`; see the module docstring."""
-    from . import __version__, api
-    from .printing import to_text
+    from . import api
 
     if target not in TARGETS:
         raise UsageError(f"unknown target {target!r}; use numpy, torch or jax")
     wrt_list = [wrt] if isinstance(wrt, str) else list(wrt)
     if not wrt_list:
         raise UsageError("codegen needs at least one --wrt", hint="write e.g. --wrt x")
-    results = api.derivatives(expr, wrt_list, let=let, layout=layout)
-    hessians = api.derivatives(expr, wrt_list, let=let, layout=layout, hessian=True) if hessian else []
-    checked = results[0].checked
-
-    b = Builder(target)
-    names = Names()
-
-    # Inputs: every variable of the expression, then variables of differentiation absent from it.
-    inputs: list[tuple[str, Var]] = [(n, Var(n, t.kind, t.shape)) for n, t in checked.variables.items()]
-    for r in results:
-        for w in r.wrt:
-            if all(w != n for n, _ in inputs):
-                inputs.append((w, api._variable(checked, w, api._lets(let))))
-    safe = all(_safe_identifier(n) for n, _ in inputs)
-    local: dict[str, str] = {n: names.claim(n, f"var{k}") for k, (n, _) in enumerate(inputs)}
-    if safe and any(local[n] != n for n, _ in inputs):
-        safe = False
-    # Dimensions: bound from the inputs' shapes where possible, else taken as arguments.
-    dim_source: dict[str, str] = {}
-    for n, v in inputs:
-        rows, cols = v.shape
-        rep = _dense_rep(rows, cols)
-        axes = [] if rep == "S" else [(rows if cols == 1 else cols, 0)] if rep == "V" else [(rows, 0), (cols, 1)]
-        for d, axis in axes:
-            if isinstance(d, str) and "·" not in d and d not in dim_source:
-                dim_source[d] = f"{local[n]}.shape[{axis}]"
-    dim_names: dict[str, str] = {}
-    used_dims: list[str] = []
-
-    def dim_op(d: Dim) -> Op:
-        if isinstance(d, int):
-            return b.leaf(str(d))
-        parts = str(d).split("·")
-        ops = []
-        for part in parts:
-            if part.isdigit():
-                ops.append(b.leaf(part))
-                continue
-            if part not in dim_names:
-                dim_names[part] = names.claim(part, f"dim{len(dim_names) + 1}")
-                used_dims.append(part)
-            ops.append(b.leaf(dim_names[part]))
-        out = ops[0]
-        for o in ops[1:]:
-            out = b.binary("*", out, o)
-        return out
-
-    env: dict[str, tuple[Op, Val]] = {}
-    for n, v in inputs:
-        op = b.leaf(local[n])
-        rep = _dense_rep(*v.shape)
-        env[n] = (op, Val(rep, v.shape[0], v.shape[1], op))
-
-    roots = [checked.expr] + [r.expr for r in results] + [h.expr for h in hessians]
-    lower = Lowerer(b, env, dim_op, _core_uses(roots))
-
-    def label(r) -> str:
-        return "_".join(local.get(w, w) for w in r.wrt)
-
-    outputs = [Output(names.claim("value", "value"), "value", to_text(checked.expr),
-                      _returned_shape(checked.type))]
-    for r in results:
-        t = type_of(r.expr)
-        outputs.append(Output(names.claim(f"d_{label(r)}", "d"), r.operator_text(),
-                              r.text, f"{_shape_text(r.shape)}, {layout} layout; returned {_returned_shape(t)}"))
-    for h in hessians:
-        t = type_of(h.expr)
-        outputs.append(Output(names.claim(f"h_{label(h)}", "h"), h.operator_text(),
-                              h.text, f"{_shape_text(h.shape)}; returned {_returned_shape(t)}"))
-    for out, tree in zip(outputs, roots):
-        val = lower.materialize(lower(tree))
-        if val.rep == "S" and val.const:
-            val = lower.dense(b.fn("scalar", val.op), 1, 1, const=True)
-        out.val, out.op = val, val.op
-
-    temps, reachable = _plan_temporaries([o.op for o in outputs])
-    used_dims = [d for d in used_dims if b.leaf(dim_names[d]).id in reachable]
-    # A temporary that is an output takes the output's name.
-    op_names: dict[int, str] = {}
-    for out in outputs:
-        if out.op.id in temps and out.op.id not in op_names:
-            op_names[out.op.id] = out.name
-    counter = 0
-    order = sorted(temps)
-    for i in order:
-        if i not in op_names:
-            counter += 1
-            while f"t{counter}" in names.taken:
-                counter += 1
-            op_names[i] = names.claim(f"t{counter}", f"t{counter}")
-
-    ops_by_id = {o.id: o for o in b.ops}
-    body: list[str] = []
-    for n, v in inputs:
-        body.append(f"{local[n]} = {_convert(target, local[n], v)}" +
-                    f"  # {_describe_dims(v.kind or Kind.SCALAR, *v.shape)}")
-    unbound = [d for d in used_dims if d not in dim_source]
-    for d in used_dims:
-        if d in dim_source:
-            body.append(f"{dim_names[d]} = {dim_source[d]}")
-    output_by_op = {}
-    for out in outputs:
-        output_by_op.setdefault(out.op.id, out)
-    for i in order:
-        o = ops_by_id[i]
-        text = _render(o, op_names)
-        out = output_by_op.get(i)
-        if out is not None and op_names[i] == out.name:
-            body.append(f"# {out.title} = {_clip(out.math, 300)}")
-            body.append(f"{out.name} = {text}")
-        else:
-            comment = f"  # {_clip(to_text(o.math))}" if o.math is not None else ""
-            body.append(f"{op_names[i]} = {text}{comment}")
-    for out in outputs:
-        if op_names.get(out.op.id) == out.name:
-            continue
-        body.append(f"# {out.title} = {_clip(out.math, 300)}")
-        text = op_names[out.op.id] if out.op.id in op_names else _render(out.op, op_names)
-        body.append(f"{out.name} = {text}")
-
-    value, derivs = outputs[0], outputs[1:1 + len(results)]
-    hess = outputs[1 + len(results):]
-    pack = lambda outs: outs[0].name if len(outs) == 1 else "(" + ", ".join(o.name for o in outs) + ",)"
-    returned = [value.name, pack(derivs)] + ([pack(hess)] if hessian else [])
-    body.append("return " + ", ".join(returned))
-
-    # The module text.
-    arg_names = [local[n] for n, _ in inputs] + [dim_names[d] for d in unbound]
-    if safe:
-        signature = "*, " + ", ".join(arg_names)
-    else:
-        signature = "**variables"
-        body = [f"{local[n]} = variables[{n!r}]" for n, _ in inputs] + \
-               [f"{dim_names[d]} = variables[{d!r}]" for d in unbound] + body
-    lines = [f'"""Generated by mcalc {__version__} (mcalc codegen, target {target}).', ""]
-    for out in outputs:
-        lines.append(f"    {out.title} = {out.math}")
-        lines.append(f"        [{out.shape}]")
-    lines += ["", f"compute(...) returns ({', '.join(returned)}).", '"""']
-    lines.append("import math" if any(o.template == "math.pi" for o in b.ops) else "")
-    lines.append(_HEADERS[target])
-    if target == "jax":
-        lines += sorted({_JAX_EXTRA_IMPORTS[h] for h in b.helpers if h in _JAX_EXTRA_IMPORTS})
-    for h in sorted(b.helpers):
-        src = _HELPERS[h][TARGETS.index(target)]
-        if src:
-            lines += ["", "", src]
-    lines += ["", "", f"def compute({signature}):"]
-    doc = [f'    """{"Value, derivative and Hessian" if hessian else "Value and derivative"} at the given values.',
-           ""]
-    for n, v in inputs:
-        doc.append(f"    {local[n]}: {_describe_dims(v.kind or Kind.SCALAR, *v.shape)}")
-    for d in unbound:
-        doc.append(f"    {dim_names[d]}: the size {d}")
-    doc.append('    """')
-    lines += doc
-    lines += ["    " + ln for ln in body]
-    return _tidy("\n".join(lines)) + "\n"
+    with _deep_recursion():
+        results = api.derivatives(expr, wrt_list, let=let, layout=layout)
+        hessians = api.derivatives(expr, wrt_list, let=let, layout=layout, hessian=True) if hessian else []
+        checked = results[0].checked
+        m = _Module(target)
+        # Inputs: the expression's variables, then variables of differentiation absent from it.
+        for name, t in checked.variables.items():
+            m.add_input(name, t.kind, t.rows, t.cols)
+        for r in results:
+            for w in r.wrt:
+                if all(w != i.name for i in m.inputs):
+                    v = api._variable(checked, w, api._lets(let))
+                    m.add_input(w, v.kind, *v.shape)
+        local = {i.name: i.local for i in m.inputs}
+        label = lambda r: "_".join(local.get(w, w) for w in r.wrt)
+        m.outputs.append(Output(m.names.claim("value", "value"), "value", to_text(checked.expr),
+                                _returned(checked.type)))
+        for r in results:
+            shape = f"{_shape(r.shape)}, {layout} layout; returned {_returned(type_of(r.expr))}"
+            m.outputs.append(Output(m.names.claim(f"d_{label(r)}", "d"), r.operator_text(), r.text, shape))
+        for h in hessians:
+            m.outputs.append(Output(m.names.claim(f"h_{label(h)}", "h"), h.operator_text(), h.text,
+                                    f"{_shape(h.shape)}; returned {_returned(type_of(h.expr))}"))
+        roots = [checked.expr] + [r.expr for r in results] + [h.expr for h in hessians]
+        lower = m.lowerer(roots)
+        for out, tree in zip(m.outputs, roots):
+            val = lower.materialize(lower(tree))
+            if val.rep == "S" and val.const:       # a number: returned as one of the target's
+                val = lower.dense(m.b.fn("scalar", val.op), 1, 1, const=True)
+            out.op = val.op
+        pack = lambda outs: outs[0].name if len(outs) == 1 else "(" + ", ".join(o.name for o in outs) + ",)"
+        derivatives = m.outputs[1:1 + len(results)]
+        returned = [m.outputs[0].name, pack(derivatives)]
+        if hessian:
+            returned.append(pack(m.outputs[1 + len(results):]))
+        return m.text(returned, "Value, derivative and Hessian" if hessian else "Value and derivative")
 
 
-def _tidy(text: str) -> str:
-    out, blank = [], 0
-    for line in text.split("\n"):
-        if line.strip() == "":
-            blank += 1
-            if blank > 2:
-                continue
-        else:
-            blank = 0
-        out.append(line)
-    return "\n".join(out)
+def _shape(axes) -> str:
+    axes = list(axes)
+    return "scalar" if not axes else " × ".join(str(a) for a in axes)
 
 
-def _convert(target: str, name: str, v: Var) -> str:
-    rep = _dense_rep(*v.shape)
-    if target == "numpy":
-        if rep == "S":
-            return f"np.float64({name})"
-        return f"np.asarray({name}, dtype=float)" + (".reshape(-1)" if rep == "V" else "")
-    if target == "torch":
-        return f"torch.as_tensor({name}, dtype=DTYPE, device=DEVICE)" + (".reshape(-1)" if rep == "V" else "")
-    return f"jnp.asarray({name})" + (".reshape(-1)" if rep == "V" else "")
+class _deep_recursion:
+    """Deep derivative trees (an MLP of depth 64) need more than Python's default 1000 frames."""
+
+    def __enter__(self):
+        self.saved = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(self.saved, 20_000))
+
+    def __exit__(self, *exc):
+        sys.setrecursionlimit(self.saved)
 
 
 class _CallableModule(types.ModuleType):

@@ -105,3 +105,19 @@ def _entry(m: Node, r: str, c: str) -> str:
     if t.kind is Kind.SCALAR:
         return _factor(m)
     return f"({to_text(m)}){sub(r + c)}"
+
+
+_ASCII = {"∂": "d", "δ": "delta", "−": "-", "ᵀ": "^T", "⁻¹": "^-1", "⊗": "kron", "·": "*"}
+_SUBSCRIPT_BACK = str.maketrans("ᵢⱼₖₗ", "ijkl")
+
+
+def ascii_index_form(text: str) -> str:
+    """The index form in plain ASCII: `dY_ij/dX_kl = A_ik B_lj`."""
+    import re
+    from .printing.text import bold
+    for u, a in _ASCII.items():
+        text = text.replace(u, a)
+    text = re.sub(r"([ᵢⱼₖₗ]+)", lambda m: "_" + m.group(1).translate(_SUBSCRIPT_BACK), text)
+    plain = {bold(c): c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    text = "".join(plain.get(c, c) for c in text)
+    return text.replace("²", "^2")

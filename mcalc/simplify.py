@@ -345,7 +345,16 @@ def factor(s: Sum) -> Sum:
     inner_node = build(inner, bracketed=True)
     return [Product(coeff, common, tuple(left) + (inner_node,) + tuple(right))
             if type_of(inner_node).kind is not Kind.SCALAR or left or right
-            else Product(coeff, {**common, inner_node: Fraction(1)}, ())]
+            else Product(coeff, _times_factor(common, inner_node), ())]
+
+
+def _times_factor(scalars: dict, factor_node: Node) -> dict:
+    """scalars · factor_node, adding exponents when the factor is already there: u²·u = u³."""
+    out = dict(scalars)
+    out[factor_node] = out.get(factor_node, 0) + 1
+    if out[factor_node] == 0:
+        del out[factor_node]
+    return out
 
 
 def _factor_groups(s: Sum) -> Sum:

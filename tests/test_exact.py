@@ -26,12 +26,12 @@ import random
 import re
 import types
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 
 from mcalc import api, checking, components, numeric
-from mcalc.errors import MCalcError
 from mcalc.nodes import Kind
 from tests.corpus.identities import IDENTITIES
 
@@ -171,16 +171,27 @@ def _random_point(symbols, positive, rng) -> dict:
 def assert_zero(d, positive, rng, what: str):
     """The difference `d` of two entries is identically zero."""
     d = sp.sympify(d)
-    if d == 0 or sp.expand(d) == 0:
+    if d == 0:
         return
     if not d.has(*_NONALGEBRAIC):
+        if sp.expand(d) == 0:
+            return
         assert sp.simplify(d) == 0, f"{what}: difference {sp.simplify(d)} is not zero"
         return
     # Transcendental or piecewise: the difference vanishes to 30 digits at random rationals.
     symbols = sorted(d.free_symbols, key=str)
-    for _ in range(3):
-        value = complex(sp.N(d.subs(_random_point(symbols, positive, rng)), 30))
-        assert abs(value) < 1e-12, f"{what}: difference {d} is {value} at a random point"
+    try:
+        f = sp.lambdify(symbols, d, modules="mpmath")     # 30-digit arithmetic, fast
+    except Exception:                                     # noqa: BLE001 — no mpmath spelling
+        f = None
+    with mpmath.workdps(30):
+        for _ in range(3):
+            point = _random_point(symbols, positive, rng)
+            try:
+                value = complex(f(*(mpmath.mpf(point[s].p) / point[s].q for s in symbols)))
+            except Exception:                              # noqa: BLE001
+                value = complex(d.evalf(30, subs=point))
+            assert abs(value) < 1e-12, f"{what}: difference {d} is {value} at a random point"
 
 
 def _positive_symbols(result, sizes) -> set:
@@ -195,7 +206,12 @@ def _positive_symbols(result, sizes) -> set:
 
 def check_exact(identity, pattern=(2,), layout="numerator"):
     result = api.diff(identity.expr, identity.wrt, hessian=identity.hessian, layout=layout)
-    sizes = sizes_for(result.checked, pattern)
+    check_exact_result(result, sizes_for(result.checked, pattern),
+                       f"d({identity.expr})/d{identity.wrt}")
+
+
+def check_exact_result(result, sizes, label: str):
+    layout = result.layout
     want = exact_numerator(result, sizes)
     if layout == "denominator" and isinstance(want, sp.MatrixBase) and not result.hessian:
         want = want.T
@@ -213,8 +229,7 @@ def check_exact(identity, pattern=(2,), layout="numerator"):
     rng = random.Random(1234)
     for index, g, w in pairs:
         assert_zero(g - w, positive, rng,
-                    f"d({identity.expr})/d{identity.wrt} = {result.text} at {sizes}, entry {index}: "
-                    f"mcalc {g}, exact {w}")
+                    f"{label} = {result.text} at {sizes}, entry {index}: mcalc {g}, exact {w}")
 
 
 def _params(identities):
@@ -230,6 +245,24 @@ def test_selection_is_large_enough():
     keys = {(i.expr, i.wrt) for i in IDENTITIES}
     assert ENTRIES_TRANSCENDENTAL <= keys, ENTRIES_TRANSCENDENTAL - keys
     assert HEAVY <= {i.expr for i in IDENTITIES}
+
+
+@pytest.mark.parametrize("expr, wrt, claim", [
+    ("**x**^T A **x**", "x", "2 **x**^T A"),                    # right only for symmetric A
+    ("tr(X^T X)", "X", "X^T"),                                  # half of 2Xᵀ
+    ("sum(sigmoid(**x**))", "x", "(sigmoid(**x**) ⊙ sigmoid(**x**))^T"),
+    ("sum(relu(**x**))", "x", "sign(**x**)^T"),                 # differs where x_i < 0
+    ("A X B", "X", "kron(B, A)"),                               # Bᵀ ⊗ A is right
+])
+def test_the_exact_check_catches_wrong_derivatives(expr, wrt, claim):
+    """The checker itself: a wrong derivative in mcalc's place must fail."""
+    from dataclasses import replace
+    result = api.diff(expr, wrt)
+    wrong = replace(result, derivative=replace(result.derivative,
+                                               expr=api._check_claim(claim, result)))
+    with pytest.raises(AssertionError):
+        check_exact_result(wrong, sizes_for(result.checked, (3, 2)), f"claim {claim}")
+    check_exact_result(result, sizes_for(result.checked, (3, 2)), f"d({expr})/d{wrt}")
 
 
 @pytest.mark.parametrize("identity", _params(EXACT))
@@ -384,3 +417,16 @@ DEN2 = [i for i in _WITH_DIMS if not _vec_form(i)]
 @pytest.mark.parametrize("identity", _params(DEN2[1::9]))
 def test_entries_denominator_two_axes(identity):
     check_entries(identity, (3, 2), layout="denominator")
+
+
+def test_assert_zero_tells_zero_from_nonzero():
+    x, y = sp.symbols("x y", real=True)
+    rng = random.Random(0)
+    assert_zero(sp.exp(x + y) - sp.exp(x) * sp.exp(y), set(), rng, "exp")
+    assert_zero(sp.Piecewise((1, x > 0), (0, True)) - sp.Heaviside(x), set(), rng, "step")
+    assert_zero(sp.sign(x) * sp.Abs(x) - x, set(), rng, "abs")
+    assert_zero((x + y) ** 2 - x ** 2 - 2 * x * y - y ** 2, set(), rng, "square")
+    for nonzero in (sp.exp(x) - 1 - x, sp.Piecewise((1, x > 0), (0, True)) - 1, sp.tanh(x) - x,
+                    (x + y) ** 2 - x ** 2 - y ** 2, sp.Max(0, x) - x):
+        with pytest.raises(AssertionError):
+            assert_zero(nonzero, set(), random.Random(3), str(nonzero))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..nodes import (BinOp, Binary, Call, Differential, Identity, Kind, Let, MatrixLit, Node, Number,
                      Ones, Pi, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros)
 from .precedence import (EXPANDING, Prec, implicit_scalar, is_decimal, negated_level, number_text,
-                         parenthesize, precedence, product_operand_level, right_factor_level,
+                         precedence, product_operand_level, right_factor_level,
                          unfold_lets)
 from .text import is_matrix, split_name
 
@@ -111,7 +111,25 @@ def _factor(e: Node, at_least: Prec) -> str:
         return to_latex(e)
     if isinstance(e, Number) and e.value > 0 and e.value.denominator != 1 and not is_decimal(e.value):
         return to_latex(e)
-    return parenthesize(e, at_least, to_latex, r"\left(", r"\right)")
+    return _bracket(e, at_least)
+
+
+def _bracket(e: Node, at_least: Prec) -> str:
+    """`to_latex(e)`, in brackets when it binds less tightly than `at_least`."""
+    text = to_latex(e)
+    return parens(text) if precedence(e) < at_least else text
+
+
+_TALL = (r"\frac", r"\begin{", r"\left", r"\sum", r"\prod")
+
+
+def parens(tex: str, left: str = "(", right: str = ")") -> str:
+    """Brackets that grow (`\\left(`) only around something tall (a fraction, a matrix, grown
+    brackets): plain ones keep `\\sigma(u)` and `\\mathbf{x}^\\top(\\mathbf{A} + …)` tight, as
+    `\\left(` would add a thin space before and after."""
+    if any(t in tex for t in _TALL):
+        return rf"\left{left}" + tex + rf"\right{right.strip()}"
+    return left + tex + right
 
 
 def to_latex(e: Node) -> str:
@@ -134,13 +152,13 @@ def to_latex(e: Node) -> str:
         case Identity():
             return r"\mathbf{I}"
         case Unary(UnOp.NEG, x):
-            return "-" + parenthesize(x, negated_level(x), to_latex, r"\left(", r"\right)")
+            return "-" + _bracket(x, negated_level(x))
         case Unary(UnOp.TRANSPOSE, x):
-            return "{" + parenthesize(x, Prec.ATOM, to_latex, r"\left(", r"\right)") + r"}^\top"
+            return "{" + _bracket(x, Prec.ATOM) + r"}^\top"
         case Unary(UnOp.INVERSE, x):
-            return "{" + parenthesize(x, Prec.ATOM, to_latex, r"\left(", r"\right)") + "}^{-1}"
+            return "{" + _bracket(x, Prec.ATOM) + "}^{-1}"
         case Binary(BinOp.POWER | BinOp.EPOWER | BinOp.MATPOW as op, base, exponent):
-            b = parenthesize(base, Prec.ATOM, to_latex, r"\left(", r"\right)")
+            b = _bracket(base, Prec.ATOM)
             circ = r"\circ " if op is BinOp.EPOWER or (op is BinOp.POWER and is_matrix(base)) else ""
             return "{" + b + "}^{" + circ + to_latex(exponent) + "}"
         case Binary(BinOp.DIV | BinOp.DIVIDE, a, b):
@@ -158,20 +176,20 @@ def to_latex(e: Node) -> str:
             level = precedence(e)
             return _factor(a, product_operand_level(op, a, level)) + _OPS[op] + _factor(b, Prec(level + 1))
         case Call("norm", (x,)):
-            return rf"\left\lVert {to_latex(x)} \right\rVert"
+            return parens(to_latex(x), r"\lVert ", r" \rVert")
         case Call("norm1", (x,)):
-            return rf"\left\lVert {to_latex(x)} \right\rVert_1"
+            return parens(to_latex(x), r"\lVert ", r" \rVert") + "_1"
         case Call("abs", (x,)):
-            return rf"\left\lvert {to_latex(x)} \right\rvert"
+            return parens(to_latex(x), r"\lvert ", r" \rvert")
         case Call("inv", (x,)):
-            return "{" + parenthesize(x, Prec.ATOM, to_latex, r"\left(", r"\right)") + "}^{-1}"
+            return "{" + _bracket(x, Prec.ATOM) + "}^{-1}"
         case Call("max" | "min" as fn, (a, b)):
             a, b = implicit_scalar(a, b), implicit_scalar(b, a)
-            return _fn(fn) + r"\left(" + to_latex(a) + ", " + to_latex(b) + r"\right)"
+            return _fn(fn) + parens(to_latex(a) + ", " + to_latex(b))
         case Call("sqrt", (x,)):
             return rf"\sqrt{{{to_latex(x)}}}"
         case Call(fn, args):
-            return _fn(fn) + r"\left(" + ", ".join(to_latex(a) for a in args) + r"\right)"
+            return _fn(fn) + parens(", ".join(to_latex(a) for a in args))
         case VectorLit(items):
             return latex_matrix([[to_latex(i)] for i in items])
         case MatrixLit(rows):

@@ -6,7 +6,7 @@ import re
 from typing import Callable
 
 from ..nodes import Kind, Var, children
-from .latex import latex_dim, latex_matrix, latex_name, to_latex
+from .latex import latex_dim, latex_matrix, latex_name, parens, to_latex
 from .text import ascii_name, split_name, text_name, to_ascii, to_text
 
 
@@ -115,8 +115,8 @@ def diff_latex(result, sizes=None) -> str:
     if len(result.wrt) > 1:
         xs = r"\left(" + xs + r"\right)"
     if result.vec_form and not result.hessian:
-        lhs = (r"\frac{\partial \operatorname{vec}\left(" + f + r"\right)}{\partial \operatorname{vec}"
-               r"\left(" + xs + r"\right)}")
+        lhs = (r"\frac{\partial \operatorname{vec}" + parens(f) + r"}{\partial \operatorname{vec}"
+               + parens(xs) + "}")
     elif result.hessian:
         lhs = r"\frac{\partial^2}{\partial " + xs + r"^2}\left(" + f + r"\right)"
     else:
@@ -134,7 +134,7 @@ def entries_latex(result, sizes) -> str:
     than two axes), entries simplified by SymPy, components written `x_{1}`, `A_{12}`."""
     import sympy as sp
     from ..components import Expander, simplified
-    result.entries(sizes)                  # the same size limit as JSON entries
+    _check_entry_limit(result, sizes)
     value = Expander(result.checked.variables, sizes)(result.expr)
     names = _component_names(result.checked.variables, sizes)
     if not isinstance(value, sp.MatrixBase):
@@ -145,6 +145,20 @@ def entries_latex(result, sizes) -> str:
 
 def _squeezed(tex: str) -> str:
     return re.sub(r"[{}\s]", "", tex)
+
+
+def _check_entry_limit(result, sizes) -> None:
+    """The limit of JSON entries (SPEC §2.4): refuse before SymPy starts."""
+    from ..components import MAX_ENTRIES
+    from ..errors import LimitError
+    from ..numeric import dim_value
+    axes = result.derivative.axes if result.vec_form else result.shape
+    count = 1
+    for a in axes:
+        count *= dim_value(a, sizes)
+    if count > MAX_ENTRIES:
+        raise LimitError(f"the derivative would have {count:,} entries; the limit is {MAX_ENTRIES:,}",
+                         hint="choose smaller --dims")
 
 
 def _component_names(variables, sizes) -> Callable[[str], str]:

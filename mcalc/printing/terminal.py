@@ -29,10 +29,14 @@ LABEL = "cyan"
 NOTE = "dim"
 
 
-def console(color: bool = True, file=None, width: int | None = None) -> Console:
+def console(color: bool = True, file=None, width: int | None = None,
+            force_terminal: bool | None = None) -> Console:
+    """The console every printer here writes to: `color=False` (--no-color) or NO_COLOR in the
+    environment turn off every style; the width is the terminal's (or COLUMNS, or `width`)."""
     plain = not color or "NO_COLOR" in os.environ
-    return Console(file=file, width=width, markup=False, highlight=False, emoji=False,
-                   no_color=plain, color_system=None if plain else "auto")
+    return Console(file=file, width=width, force_terminal=force_terminal, markup=False,
+                   highlight=False, emoji=False, no_color=plain,
+                   color_system=None if plain else "auto")
 
 
 # ---- names styled by their kind ----------------------------------------------------------------
@@ -102,8 +106,8 @@ def _grid() -> Table:
 
 # ---- shape -------------------------------------------------------------------------------------
 
-def print_shape(result: ShapeResult, color: bool = True, file=None, width: int | None = None) -> None:
-    out = console(color, file, width)
+def print_shape(result: ShapeResult, color: bool = True, out: Console | None = None) -> None:
+    out = out or console(color)
     checked = result.checked
     expr = result.typed_input()
     names = names_in(expr)
@@ -136,9 +140,9 @@ def _add_subtree(tree: Tree, node: Node, checked, names) -> None:
 
 # ---- eval --------------------------------------------------------------------------------------
 
-def print_value(result: EvalResult, color: bool = True, file=None, width: int | None = None) -> None:
+def print_value(result: EvalResult, color: bool = True, out: Console | None = None) -> None:
     import numpy as np
-    out = console(color, file, width)
+    out = out or console(color)
     grid = _grid()
     grid.add_row("input", Text(result.input))
     v = result.value
@@ -161,8 +165,8 @@ def _number(x: float) -> str:
 
 # ---- derivatives -------------------------------------------------------------------------------
 
-def print_diff(result, sizes=None, color: bool = True, file=None, width: int | None = None) -> None:
-    out = console(color, file, width)
+def print_diff(result, sizes=None, color: bool = True, out: Console | None = None) -> None:
+    out = out or console(color)
     checked = result.checked
     f = with_kinds(checked.parsed.expr, checked)
     names = names_in(f, result.printed if hasattr(result, "printed") else result.expr)
@@ -180,11 +184,14 @@ def print_diff(result, sizes=None, color: bool = True, file=None, width: int | N
     if checked.variables:
         grid.add_row("", _variables(checked))
     grid.add_row(label, styled(result.text, names, style="bold"))
+    index = getattr(result, "index", None)
+    if index:
+        grid.add_row("index", Text(index))
     shape = Text(describe_shape(result.shape))
     shape.append(f"   {_layout_note(result)}", style=NOTE)
     grid.add_row("shape", shape)
     out.print(grid)
-    if sizes:
+    if sizes is not None:
         out.print(Padding(_entries(result, sizes, out), (0, 0, 0, 2), expand=False))
 
 
@@ -212,7 +219,7 @@ def _component(name: str, *index: int) -> str:
 
 def _entries(result, sizes, out: Console):
     """The entries at concrete sizes: one table with headers, or blocks of tables."""
-    entries = result.to_json(sizes)["derivative"]["entries"]
+    entries = result.entries(sizes)
     if isinstance(entries, dict):
         grid = _grid()
         grid.add_row("entry", Text(entries["text"]))
@@ -339,8 +346,8 @@ _HEADINGS = ("intermediate variables:", "local derivatives:", "chain rule:", "su
              "simplified:")
 
 
-def print_explanation(explanation, color: bool = True, file=None, width: int | None = None) -> None:
-    out = console(color, file, width)
+def print_explanation(explanation, color: bool = True, out: Console | None = None) -> None:
+    out = out or console(color)
     nodes: list[Node] = [with_kinds(explanation.checked.parsed.expr, explanation.checked)]
     nodes += [u.var for u in explanation.intermediates]
     names = names_in(*nodes)
