@@ -285,14 +285,28 @@ def hdiv(a: Node, b: Node) -> Node:
     return Binary(BinOp.HDIV, a, b)
 
 
+MAX_FOLD_BITS = 4096   # a number's power is folded only while it stays this small (10^(10^100))
+
+
+def fraction_power(base: Fraction, p: Fraction) -> Fraction | None:
+    """base^p for an integer p when the result has at most MAX_FOLD_BITS bits, else None."""
+    if p.denominator != 1:
+        return None
+    size = max(abs(base.numerator).bit_length(), base.denominator.bit_length(), 1)
+    if abs(base) != 1 and base != 0 and size * abs(p) > MAX_FOLD_BITS:
+        return None
+    return base ** int(p)
+
+
 def power(a: Node, p: Node) -> Node:
     if isinstance(p, Number):
         if p.value == 1:
             return a
         if p.value == 0:
             return full_like(ONE, type_of(a))
-        if isinstance(a, Number) and p.value.denominator == 1 and (a.value != 0 or p.value > 0):
-            return Number(a.value ** int(p.value))
+        if isinstance(a, Number) and (a.value != 0 or p.value > 0) and \
+                (folded := fraction_power(a.value, p.value)) is not None:
+            return Number(folded)
     match a:
         case Binary(BinOp.POWER, base, Number(q)) if isinstance(p, Number) and p.value.denominator == 1:
             return power(base, Number(q * p.value))     # (xᵠ)ᵏ = xᵠᵏ for an integer k only

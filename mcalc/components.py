@@ -226,10 +226,20 @@ def entry_python(expr) -> str:
     return sp.pycode(expr, fully_qualified_modules=True, allow_unknown_functions=False)
 
 
+SIMPLIFY_MAX_OPS = 40     # sympy.simplify is slow on large entries (seconds each): tidy those cheaply
+
+
 def simplified(expr):
+    """A readable, exact form of one entry: full simplification for small entries, collected
+    terms for large ones (both exact; the choice only affects how an entry reads)."""
     expr = sp.sympify(expr)
     try:
-        return sp.simplify(expr) if sp.count_ops(expr) < 200 else expr
+        # sympy.simplify's trigonometric pass can take minutes on tanh or exp entries: only
+        # rational entries (polynomials, quotients) get the full treatment.
+        if sp.count_ops(expr) < SIMPLIFY_MAX_OPS and not expr.atoms(sp.Function):
+            return sp.simplify(expr)
+        return sp.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False,
+                         power_base=False, log=False)
     except Exception:  # SymPy's simplify can fail on piecewise forms; the plain form is exact
         return expr
 

@@ -3,18 +3,25 @@
 `parse(text)` returns a `Parsed` (the expression plus its `where` declarations) whose nodes
 carry spans; kinds are not resolved here (see shapes.py). Lark's errors become `ParseError`s
 that say in words what was expected, with a caret.
+
+Limits (SPEC §2.6; README "Limits"): hostile input gets a `LimitError` before any work that
+grows with it. Input length, bracket nesting and operator nesting are checked here, so every
+later stage (kinds, derivative, simplifier, printers, all recursive) sees a tree at most
+MAX_TREE_DEPTH deep; importing mcalc makes sure Python's recursion limit covers that depth.
 """
 from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
+                             VisitError)
 
 from . import functions
 from .errors import LimitError, MCalcError, ParseError, Span
@@ -26,6 +33,20 @@ MAX_NESTING = 200             # brackets of any kind, nested
 MAX_TREE_DEPTH = 1_000        # operators chained, nested
 MAX_NUMBER_DIGITS = 100
 MAX_NUMBER_EXPONENT = 400
+
+# Every stage after the parser recurses over the tree, a few frames per level (measured: at
+# most about 8), so a tree of MAX_TREE_DEPTH levels needs this much Python stack. A test runs
+# the deepest accepted input of each operator through every command (tests/test_robustness.py).
+RECURSION_LIMIT = 20_000
+
+
+def ensure_recursion_limit() -> None:
+    """Raise Python's recursion limit to RECURSION_LIMIT (never lower it)."""
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+
+
+ensure_recursion_limit()
 
 
 @dataclass(frozen=True)
@@ -259,7 +280,7 @@ class _Builder(Transformer):
         base, op = ch[0], ch[1]
         span = _span_of(meta)
         if op.type == "SUPERSCRIPT":
-            exponent = Number(Fraction(int(str(op).translate(_SUPERSCRIPTS))), span=_tok_span(op))
+            exponent = _number(str(op).translate(_SUPERSCRIPTS), _tok_span(op))
             return Binary(BinOp.POWER, base, exponent, span=span)
         return Binary(BinOp.EPOWER if str(op) == ".^" else BinOp.POWER, base, ch[2], span=span)
 
@@ -433,11 +454,20 @@ def _run(text: str, start: str):
         return _Builder().transform(tree)
     except MCalcError as err:
         raise err.with_source(text) from None
-    except Exception as err:  # Lark wraps errors raised in callbacks
-        inner = getattr(err, "orig_exc", None)
+    except RecursionError:
+        raise _too_deep(text) from None
+    except VisitError as err:  # Lark wraps errors raised in callbacks
+        inner = err.orig_exc
         if isinstance(inner, MCalcError):
             raise inner.with_source(text) from None
+        if isinstance(inner, RecursionError):
+            raise _too_deep(text) from None
         raise
+
+
+def _too_deep(text: str) -> LimitError:
+    return LimitError(f"the expression is nested too deeply (the limit is {MAX_TREE_DEPTH} operators)",
+                      source=text, hint="split it into smaller expressions")
 
 
 def _lark_depth(tree: Tree) -> int:

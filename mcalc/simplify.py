@@ -56,7 +56,9 @@ def _sort_key(item):
 
 def _text(node: Node) -> str:
     from .printing.text import to_text
-    return to_text(node)
+    text = to_text(node)
+    _spend(1 + len(text) // 20)
+    return text
 
 
 def _order(node: Node) -> int:
@@ -82,7 +84,11 @@ Sum = list  # list[Product]
 
 def simplify(e: Node) -> Node:
     t = type_of(e)
-    out = _shortest(e)
+    _work.append(MAX_WORK)
+    try:
+        out = _shortest(e)
+    finally:
+        _work.pop()
     if alg.is_zero(out) and t.kind is not Kind.SCALAR:
         return alg.zeros(t)                     # an exact zero keeps its shape
     return out
@@ -90,17 +96,39 @@ def simplify(e: Node) -> Node:
 
 _MEMO: dict[int, tuple[Node, Node]] = {}   # simplification is a pure function of the tree
 
+# A budget of work per `simplify` call (steps plus printed characters / 20), so that hostile
+# input (x⊙x⊙…⊙x, x^x^…^x) cannot make a rewrite pass run for minutes: past it the shortest
+# form found so far is kept, which is still exact. The largest derivative of the corpus and
+# the depth-64 MLP take under a fifth of it.
+MAX_WORK = 50_000
+_work: list[int] = []                      # the budget left, per nested simplify call
+
+
+class _OutOfWork(Exception):
+    pass
+
+
+def _spend(amount: int = 1) -> None:
+    if _work:
+        _work[-1] -= amount
+        if _work[-1] < 0:
+            raise _OutOfWork
+
 
 def _shortest(e: Node) -> Node:
     if len(_MEMO) > 100_000:
         _MEMO.clear()
-    best, best_len = e, _length(e)
-    for _ in range(MAX_PASSES):
-        candidate = _simplify(best, _MEMO)
-        length = _length(candidate)
-        if length > best_len or candidate == best:
-            break
-        best, best_len = candidate, length
+    best = e
+    try:
+        best_len = _length(e)
+        for _ in range(MAX_PASSES):
+            candidate = _simplify(best, _MEMO)
+            length = _length(candidate)
+            if length > best_len or candidate == best:
+                break
+            best, best_len = candidate, length
+    except _OutOfWork:
+        pass
     return best
 
 
@@ -124,6 +152,7 @@ def _simplify(e: Node, memo: dict) -> Node:
 # ---- reading a tree as a sum of products ------------------------------------------------------
 
 def to_sum(e: Node, memo: dict) -> Sum:
+    _spend()
     match e:
         case Number(v):
             return [Product(v)] if v != 0 else []
@@ -172,7 +201,7 @@ def atom(node: Node, exponent: Fraction = Fraction(1)) -> Product:
 def power_of(p: Product, n: Fraction) -> Product:
     if p.chain:
         return atom(Binary(BinOp.POWER, build([p]), Number(n)))
-    coeff = p.coeff ** int(n) if n.denominator == 1 else None
+    coeff = alg.fraction_power(p.coeff, n)
     if coeff is None:
         return atom(Binary(BinOp.POWER, build([p]), Number(n)))
     return Product(coeff, {k: v * n for k, v in p.scalars.items()}, ())
@@ -305,6 +334,7 @@ def _matpow(base: Node, k: int) -> Node:
 
 def collect(s: Sum) -> Sum:
     """Like terms added: equal scalar factors and chains."""
+    _spend(len(s))
     groups: dict = {}
     order = []
     for p in s:
@@ -392,6 +422,7 @@ def _common_coefficient(coeffs: list[Fraction]) -> Fraction:
 
 def build(s: Sum, bracketed: bool = False) -> Node:
     """The sum as a tree. `bracketed`: it will stand in a product, so a sum costs brackets."""
+    _spend()
     plain = _build(s)
     if len(s) < 2 or type_of(plain).kind is Kind.SCALAR:
         return plain

@@ -100,6 +100,16 @@ def latex_number(value) -> str:
     return sign + (power if mantissa == "1" else mantissa + r" \times " + power)
 
 
+def _is_scalar(e: Node) -> bool:
+    if isinstance(e, Var):
+        return e.kind is Kind.SCALAR
+    from ..shapes import type_of
+    try:
+        return type_of(e).kind is Kind.SCALAR
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return False
+
+
 def _fn(fn: str) -> str:
     return _FUNCTIONS.get(fn, rf"\operatorname{{{fn}}}")
 
@@ -159,7 +169,8 @@ def to_latex(e: Node) -> str:
             return "{" + _bracket(x, Prec.ATOM) + "}^{-1}"
         case Binary(BinOp.POWER | BinOp.EPOWER | BinOp.MATPOW as op, base, exponent):
             b = _bracket(base, Prec.ATOM)
-            circ = r"\circ " if op is BinOp.EPOWER or (op is BinOp.POWER and is_matrix(base)) else ""
+            elementwise = (op is BinOp.EPOWER and not _is_scalar(base)) or (op is BinOp.POWER and is_matrix(base))
+            circ = r"\circ " if elementwise else ""     # Hadamard power: {\mathbf{A}}^{\circ 2}
             return "{" + b + "}^{" + circ + to_latex(exponent) + "}"
         case Binary(BinOp.DIV | BinOp.DIVIDE, a, b):
             return rf"\frac{{{to_latex(a)}}}{{{to_latex(b)}}}"
