@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .nodes import (BinOp, Binary, Call, Dim, Identity, Kind, Node, Number, Ones, Size, UnOp, Unary,
-                    VectorLit, Zeros)
+                    VectorLit, Zeros, memoized_by_identity)
 from .shapes import Type, dim_mul, type_of
 
 ONE = Number(Fraction(1))
@@ -164,6 +164,9 @@ def mul(a: Node, b: Node) -> Node:
     return Binary(BinOp.MATMUL, a, b)
 
 
+# Memoized: pushing ᵀ into A⁻¹⁻¹…⁻¹ rebuilds the chain, and a derivative holds every prefix of
+# it; shared, the transposed prefixes stay linear in number instead of quadratic.
+@memoized_by_identity(100_000)
 def transpose(a: Node) -> Node:
     t = type_of(a)
     if t.kind is Kind.SCALAR:

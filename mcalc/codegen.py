@@ -49,7 +49,8 @@ from typing import Iterable, Sequence
 
 from .errors import UnsupportedError, UsageError
 from .nodes import (BinOp, Binary, Call, Commutation, Differential, Dim, Identity, Kind, Let, MatrixLit,
-                    Node, Number, Ones, Pi, Size, Unary, UnOp, Var, VectorLit, Zeros, children)
+                    Node, Number, Ones, Pi, Size, Unary, UnOp, Var, VectorLit, Zeros, children,
+                    postorder)
 from .printing import to_text
 from .shapes import type_of
 
@@ -914,19 +915,7 @@ def _returned(t) -> str:
 def _core_uses(roots: Iterable[Node]) -> dict:
     """How many times each distinct subtree would be written out if shared ones were named once."""
     roots = list(roots)
-    seen: set = set()
-    post: list[Node] = []                                  # children before parents
-    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
-    while stack:
-        n, done = stack.pop()
-        if done:
-            post.append(n)
-            continue
-        if n in seen:
-            continue
-        seen.add(n)
-        stack.append((n, True))
-        stack.extend((c, False) for c in reversed(children(n)) if c not in seen)
+    post = postorder(roots)                                # children before parents
     uses: dict = {}
     for r in roots:
         uses[r] = uses.get(r, 0) + 1

@@ -22,7 +22,7 @@ from .algebra import (ONE, add, basis, call, dot, full_like, hadamard, hdiv, inn
                       rebuild, scale, sub, total, transpose, zeros)
 from .errors import UnsupportedError
 from .nodes import (BinOp, Binary, Call, Commutation, Differential, Identity, Kind, Let, MatrixLit, Node, Ones,
-                    Size, Unary, UnOp, Var, VectorLit, children)
+                    Size, Unary, UnOp, Var, VectorLit, children, postorder)
 from .rules import rule_for
 from .shapes import Type, dim_mul, type_of
 
@@ -68,68 +68,68 @@ def by_scalar(df: Node) -> Node:
 # ---- 2b. F scalar: dF = ⟨G, dX⟩ ------------------------------------------------------------------
 
 def pullback(df: Node, x: Var) -> Node:
-    """G with dF = ⟨G, dX⟩ (G has the shape of X)."""
+    """G with dF = ⟨G, dX⟩ (G has the shape of X).
+
+    Reverse mode over dF as a graph: each node's cotangents are summed before they go on to
+    its operands, so a subtree that dF uses twice (d softmax(u) = s ⊙ du − s (s·du)) is
+    walked once, and nested softmax stays linear instead of doubling per level."""
     memo: dict = {}
     dep = lambda n: depends(n, memo)
+    cotangents: dict[Node, list[Node]] = {df: [ONE]}
     terms: list[Node] = []
-
-    def back(n: Node, g: Node) -> None:
-        if not dep(n):
-            return
-        match n:
-            case Differential():
-                terms.append(g)
-            case Binary(BinOp.ADD, a, b):
-                back(a, g)
-                back(b, g)
-            case Binary(BinOp.SUB, a, b):
-                back(a, g)
-                back(b, neg(g))
-            case Unary(UnOp.NEG, a):
-                back(a, neg(g))
-            case Unary(UnOp.TRANSPOSE, a):
-                back(a, transpose(g))
-            case Binary(BinOp.MATMUL, a, b):
-                back(a, mul(g, transpose(b)))
-                back(b, mul(transpose(a), g))
-            case Binary(BinOp.SCALE, s, a):
-                back(s, inner(g, a))
-                back(a, scale(s, g))
-            case Binary(BinOp.DOT, a, b):
-                back(a, scale(g, b))
-                back(b, scale(g, a))
-            case Binary(BinOp.HADAMARD, a, b):
-                back(a, hadamard(g, b))
-                back(b, hadamard(g, a))
-            case Binary(BinOp.DIV, a, s) if not dep(s):
-                back(a, _div(g, s))
-            case Binary(BinOp.HDIV, a, b) if not dep(b):
-                back(a, hdiv(g, b))
-            case Binary(BinOp.KRON, a, b):
-                raise UnsupportedError("mcalc cannot differentiate through kron(…) of the variable yet")
-            case Call("sum", (a,)):
-                back(a, full_like(g, type_of(a)))
-            case Call("tr", (a,)):
-                back(a, scale(g, Identity(type_of(a).rows)))
-            case Call("diag", (a,)):
-                ta = type_of(a)
-                back(a, transpose(call("diag", g)) if ta.kind is Kind.ROW else call("diag", g))
-            case Call("vec", (a,)) if type_of(a).kind is not Kind.MATRIX:
-                back(a, g if type_of(a).kind is not Kind.ROW else transpose(g))
-            case VectorLit(items):
-                for i, item in enumerate(items):
-                    back(item, dot(basis(i, len(items)), g))
-            case MatrixLit(rows):
-                r, c = len(rows), len(rows[0])
-                for i, row in enumerate(rows):
-                    for j, item in enumerate(row):
-                        back(item, mul(mul(transpose(basis(i, r)), g), basis(j, c)))
-            case _:
-                raise UnsupportedError(f"mcalc cannot take this gradient through "
-                                       f"{_describe(n)} yet")
-
-    back(df, ONE)
+    # Every node before its operands (reversed postorder), so its cotangents are all in.
+    for n in reversed(postorder([df], dep, right_first=True)) if dep(df) else ():
+        gs = cotangents.pop(n)
+        if isinstance(n, Differential):
+            terms.extend(gs)
+            continue
+        for operand, g in _adjoints(n, total(gs), dep):
+            if dep(operand):
+                cotangents.setdefault(operand, []).append(g)
     return total(terms) if terms else zeros(type_of(x))
+
+
+def _adjoints(n: Node, g: Node, dep) -> list[tuple[Node, Node]]:
+    """(operand, its cotangent) for a node with cotangent g: the adjoint of each linear map."""
+    match n:
+        case Binary(BinOp.ADD, a, b):
+            return [(a, g), (b, g)]
+        case Binary(BinOp.SUB, a, b):
+            return [(a, g), (b, neg(g))]
+        case Unary(UnOp.NEG, a):
+            return [(a, neg(g))]
+        case Unary(UnOp.TRANSPOSE, a):
+            return [(a, transpose(g))]
+        case Binary(BinOp.MATMUL, a, b):
+            return [(a, mul(g, transpose(b))), (b, mul(transpose(a), g))]
+        case Binary(BinOp.SCALE, s, a):
+            return [(s, inner(g, a)), (a, scale(s, g))]
+        case Binary(BinOp.DOT, a, b):
+            return [(a, scale(g, b)), (b, scale(g, a))]
+        case Binary(BinOp.HADAMARD, a, b):
+            return [(a, hadamard(g, b)), (b, hadamard(g, a))]
+        case Binary(BinOp.DIV, a, s) if not dep(s):
+            return [(a, _div(g, s))]
+        case Binary(BinOp.HDIV, a, b) if not dep(b):
+            return [(a, hdiv(g, b))]
+        case Binary(BinOp.KRON, a, b):
+            raise UnsupportedError("mcalc cannot differentiate through kron(…) of the variable yet")
+        case Call("sum", (a,)):
+            return [(a, full_like(g, type_of(a)))]
+        case Call("tr", (a,)):
+            return [(a, scale(g, Identity(type_of(a).rows)))]
+        case Call("diag", (a,)):
+            ta = type_of(a)
+            return [(a, transpose(call("diag", g)) if ta.kind is Kind.ROW else call("diag", g))]
+        case Call("vec", (a,)) if type_of(a).kind is not Kind.MATRIX:
+            return [(a, g if type_of(a).kind is not Kind.ROW else transpose(g))]
+        case VectorLit(items):
+            return [(item, dot(basis(i, len(items)), g)) for i, item in enumerate(items)]
+        case MatrixLit(rows):
+            r, c = len(rows), len(rows[0])
+            return [(item, mul(mul(transpose(basis(i, r)), g), basis(j, c)))
+                    for i, row in enumerate(rows) for j, item in enumerate(row)]
+    raise UnsupportedError(f"mcalc cannot take this gradient through {_describe(n)} yet")
 
 
 def _div(g: Node, s: Node) -> Node:

@@ -9,6 +9,7 @@ trees too, so one set of printers and one evaluator serve input and output alike
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 from typing import Union
@@ -249,3 +250,54 @@ def strip_spans(node: Node) -> Node:
     new = tuple(strip_spans(c) for c in children(node))
     node = with_children(node, new)
     return replace(node, span=None) if any(f.name == "span" for f in fields(node)) else node
+
+
+_IDENTITY_MEMOS: list[dict] = []
+
+
+def clear_identity_memos() -> None:
+    for table in _IDENTITY_MEMOS:
+        table.clear()
+
+
+def memoized_by_identity(limit: int):
+    """Memoize a function of one node by the node's identity, the node kept alive in the table
+    (keyed by equality, equal deep trees would be compared node by node on every lookup); the
+    table is emptied past `limit` entries."""
+    def wrap(fn):
+        table: dict[int, tuple[Node, object]] = {}
+        _IDENTITY_MEMOS.append(table)
+
+        @functools.wraps(fn)
+        def memoized(node):
+            hit = table.get(id(node))
+            if hit is not None and hit[0] is node:
+                return hit[1]
+            if len(table) > limit:
+                table.clear()
+            out = fn(node)
+            table[id(node)] = (node, out)
+            return out
+        return memoized
+    return wrap
+
+
+def postorder(roots, follow=lambda node: True, right_first: bool = False) -> list[Node]:
+    """Each distinct node under `roots` once, after its children (iteratively: no recursion
+    limit), descending only into children `follow` accepts; children left to right, or right to
+    left with `right_first` (then the reverse is preorder, left to right, on a tree)."""
+    seen: set = set()
+    out: list[Node] = []
+    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(list(roots))]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            out.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        kids = children(node) if right_first else reversed(children(node))
+        stack.extend((c, False) for c in kids if c not in seen and follow(c))
+    return out

@@ -21,8 +21,8 @@ from .errors import KindError, MCalcError, ShapeError, Span
 from .functions import Family
 from .nodes import (BinOp, Binary, Call, Differential, Dim, Identity, Kind, Let, Mark, MatrixLit,
                     Node, Number, Ones, Pi, Shape, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros, children,
-                    walk, with_children)
-from .parser import Decl, Parsed, parse
+                    memoized_by_identity, walk, with_children)
+from .parser import MAX_MATRIX_POWER, Decl, Parsed, parse
 
 DIM_NAME_POOL = ("n", "m", "k", "p", "q", "r", "s", "t", "u", "v", "a", "b", "c", "d", "l", "j")
 
@@ -89,20 +89,10 @@ _TRANSPOSED = {Kind.SCALAR: Kind.SCALAR, Kind.VECTOR: Kind.ROW, Kind.ROW: Kind.V
                Kind.MATRIX: Kind.MATRIX}
 
 
-_TYPES: dict[int, tuple[Node, "Type"]] = {}
-
-
+@memoized_by_identity(200_000)
 def type_of(node: Node) -> Type:
-    """The type of a core node, from its own fields and its children's types (memoized by
-    identity, the node kept alive: equal deep trees would be compared node by node)."""
-    hit = _TYPES.get(id(node))
-    if hit is not None and hit[0] is node:
-        return hit[1]
-    if len(_TYPES) > 200_000:
-        _TYPES.clear()
-    t = _type_of(node)
-    _TYPES[id(node)] = (node, t)
-    return t
+    """The type of a core node, from its own fields and its children's types."""
+    return _type_of(node)
 
 
 def _type_of(node: Node) -> Type:
@@ -647,9 +637,9 @@ def _power_rule(self: Checker, node: Binary, left, right):
                             problem=f"a matrix power needs an integer exponent, but the exponent is {self.text(b)}",
                             error=KindError, hint="for an element-wise power write A.^p")
         k = int(_number_value(b))
-        if abs(k) > 64:
+        if abs(k) > MAX_MATRIX_POWER:
             from .errors import LimitError
-            raise LimitError(f"matrix powers are limited to |k| ≤ 64, not {k}",
+            raise LimitError(f"matrix powers are limited to |k| ≤ {MAX_MATRIX_POWER}, not {k}",
                              source=self.source, spans=(b.span,) if b.span else ())
         self.unify_or(ta.rows, ta.cols, lambda: self.fail(
             "shape error in matrix power", [(a, ta)],

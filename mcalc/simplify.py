@@ -18,12 +18,14 @@ bottom-up walk, and `simplify` runs passes until the printed form stops getting 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import algebra as alg
 from .nodes import (BinOp, Binary, Call, Identity, Kind, MatrixLit, Node, Number, Ones, Pi, Size,
-                    UnOp, Unary, Var, VectorLit, Zeros, children, with_children)
+                    UnOp, Unary, Var, VectorLit, Zeros, children, memoized_by_identity,
+                    with_children)
 from .shapes import type_of
 
 MAX_PASSES = 4
@@ -56,9 +58,14 @@ def _sort_key(item):
 
 def _text(node: Node) -> str:
     from .printing.text import to_text
-    text = to_text(node)
-    _spend(1 + len(text) // 20)
-    return text
+    _spend(1 + _tree_size(node) // 4)          # before printing: a shared tree prints unshared
+    return to_text(node)
+
+
+@memoized_by_identity(100_000)
+def _tree_size(e: Node) -> int:
+    """Nodes of e counted as printed, shared subtrees each time."""
+    return 1 + sum(_tree_size(c) for c in children(e))
 
 
 def _order(node: Node) -> int:
@@ -84,11 +91,8 @@ Sum = list  # list[Product]
 
 def simplify(e: Node) -> Node:
     t = type_of(e)
-    _work.append(MAX_WORK)
-    try:
+    with work_budget(share=True):
         out = _shortest(e)
-    finally:
-        _work.pop()
     if alg.is_zero(out) and t.kind is not Kind.SCALAR:
         return alg.zeros(t)                     # an exact zero keeps its shape
     return out
@@ -96,16 +100,30 @@ def simplify(e: Node) -> Node:
 
 _MEMO: dict[int, tuple[Node, Node]] = {}   # simplification is a pure function of the tree
 
-# A budget of work per `simplify` call (steps plus printed characters / 20), so that hostile
+# A budget of work per `simplify` call (steps plus printed nodes / 4), so that hostile
 # input (x⊙x⊙…⊙x, x^x^…^x) cannot make a rewrite pass run for minutes: past it the shortest
 # form found so far is kept, which is still exact. The largest derivative of the corpus and
-# the depth-64 MLP take under a fifth of it.
-MAX_WORK = 50_000
+# the depth-64 MLP take under half of it.
+MAX_WORK = 25_000
 _work: list[int] = []                      # the budget left, per nested simplify call
 
 
 class _OutOfWork(Exception):
     pass
+
+
+@contextmanager
+def work_budget(share: bool = False):
+    """A fresh budget for the simplify calls inside (`share`: keep an enclosing one, so that
+    a command simplifying many times, like explain, has one budget in all)."""
+    fresh = not (share and _work)
+    if fresh:
+        _work.append(MAX_WORK)
+    try:
+        yield
+    finally:
+        if fresh:
+            _work.pop()
 
 
 def _spend(amount: int = 1) -> None:
@@ -132,7 +150,16 @@ def _shortest(e: Node) -> Node:
     return best
 
 
+# Past this many printed nodes a tree's length is estimated from its size, not printed: a
+# derivative that shares subtrees (nested softmax) would print exponentially long.
+_PRINTED_LENGTH_LIMIT = 20_000
+
+
 def _length(e: Node) -> int:
+    size = _tree_size(e)
+    if size > _PRINTED_LENGTH_LIMIT:
+        _spend(1)
+        return 3 * size
     return len(_text(e).replace(" ", ""))
 
 
@@ -294,7 +321,7 @@ def _merge_chain(chain: tuple) -> tuple:
                 continue
             base_p, k_p = _base_power(prev)
             base_f, k_f = _base_power(f)
-            if base_p == base_f and type_of(base_p).kind is Kind.MATRIX:
+            if alg.same(base_p, base_f) and type_of(base_p).kind is Kind.MATRIX:
                 k = k_p + k_f
                 out.pop()
                 if k != 0:
@@ -457,20 +484,11 @@ def _order_terms(s: Sum) -> Sum:
     return sorted(pos, key=count) + sorted(neg, key=count)
 
 
-_TRANSPOSES: dict[int, tuple[Node, int]] = {}
-
-
+@memoized_by_identity(100_000)
 def _transposes(e: Node) -> int:
-    """How many transposes e prints with (counted on the tree, not the text; memoized)."""
-    hit = _TRANSPOSES.get(id(e))
-    if hit is not None and hit[0] is e:
-        return hit[1]
-    if len(_TRANSPOSES) > 100_000:
-        _TRANSPOSES.clear()
+    """How many transposes e prints with (counted on the tree, not the text)."""
     own = 1 if isinstance(e, Unary) and e.op is UnOp.TRANSPOSE else 0
-    count = own + sum(_transposes(c) for c in children(e))
-    _TRANSPOSES[id(e)] = (e, count)
-    return count
+    return own + sum(_transposes(c) for c in children(e))
 
 
 def _build_product(p: Product) -> Node:
