@@ -27,6 +27,9 @@ def _lets(let: Iterable[str | Decl] | str) -> tuple[Decl, ...]:
     return tuple(out)
 
 
+MAX_DIM_SIZE = 10_000    # largest --dims size (components.MAX_ENTRIES caps the entries)
+
+
 def parse_dims(spec: str | Mapping[str, int] | None) -> dict[str, int]:
     """`n=3,m=2` → {"n": 3, "m": 2}."""
     from .numeric import MAX_NUMERIC_ENTRIES
@@ -50,9 +53,9 @@ def parse_dims(spec: str | Mapping[str, int] | None) -> dict[str, int]:
                              hint="write e.g. --dims n=3,m=2") from None
         if size < 1:
             raise UsageError(f"the size of {name} must be a positive integer, not {size}")
-        if size > 10_000:
+        if size > MAX_DIM_SIZE:
             from .errors import LimitError
-            raise LimitError(f"the size {name}={size} is too large (at most 10000)")
+            raise LimitError(f"the size {name}={size} is too large (at most {MAX_DIM_SIZE})")
         sizes[name] = size
     return sizes
 
@@ -96,15 +99,15 @@ class ShapeResult:
     def expr(self) -> Node:
         return self.checked.parsed.expr
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
         return to_text(self.typed_input())
 
-    @property
+    @functools.cached_property
     def ascii(self) -> str:
         return to_ascii(self.typed_input())
 
-    @property
+    @functools.cached_property
     def latex(self) -> str:
         return to_latex(self.typed_input())
 
@@ -270,8 +273,9 @@ class DiffResult:
         if not self.vec_form or self.layout != "numerator":
             return None
         from .index import index_form
+        from .shapes import type_of
         x = _variable(self.checked, self.wrt[0], ())
-        f_type = self.checked.variables.get(self.wrt[0]) if self.hessian else self.checked.type
+        f_type = type_of(x) if self.hessian else self.checked.type    # x need not occur in f
         return index_form(self.expr, f_type, x, "G" if self.hessian else "Y")
 
     @property
@@ -387,11 +391,12 @@ def _wrt_node(part: str) -> Node:
 def clear_caches() -> None:
     """Forget every memo table (results, simplifications, types, printed text): benchmarks
     measure cold work with it."""
-    from . import shapes, simplify
+    from . import simplify
+    from .nodes import clear_identity_memos
     from .printing import text
     _derivatives.cache_clear()
     simplify._MEMO.clear()
-    shapes._TYPES.clear()
+    clear_identity_memos()
     text._TEXT.memo.clear()
     text._ASCII.memo.clear()
 
@@ -474,6 +479,7 @@ def _derivatives(expr: str, wrt: tuple, let: tuple, layout: str, hessian: bool) 
     """Results are immutable and a pure function of the arguments: a script that sends the same
     line twice (batch mode) gets the second one from this cache."""
     from . import differentiate as engine
+    from .simplify import work_budget
     if layout not in LAYOUTS:
         raise UsageError(f"unknown layout {layout!r}; use numerator or denominator")
     lets = _lets(let)
@@ -486,21 +492,25 @@ def _derivatives(expr: str, wrt: tuple, let: tuple, layout: str, hessian: bool) 
         names = [v.name for v in group]
         xs = [_variable(checked, v.name, lets, v.mark) for v in group]
         try:
-            if len(xs) > 1:
-                bad = [x.name for x in xs if x.kind is not Kind.SCALAR]
-                if bad:
-                    raise UsageError(f"--wrt {','.join(names)} stacks scalars only, but {bad[0]} is a "
-                                     f"{xs[names.index(bad[0])].kind.value}",
-                                     hint="give a vector or matrix with its own --wrt")
-                d = engine.derive_stacked(checked.expr, xs, layout, hessian=hessian)
-            elif hessian:
-                d = engine.derive_hessian(checked.expr, xs[0], layout)
-            else:
-                d = engine.derive(checked.expr, xs[0], layout)
+            with work_budget(share=True):      # one simplification budget per derivative
+                d = _derive(engine, checked, xs, names, layout, hessian)
         except MCalcError as err:
             raise err.with_source(checked.source)
         results.append(DiffResult(checked, tuple(names), layout, d, hessian, variables_wrt=tuple(xs)))
     return tuple(results)
+
+
+def _derive(engine, checked, xs, names, layout, hessian):
+    if len(xs) > 1:
+        bad = [x.name for x in xs if x.kind is not Kind.SCALAR]
+        if bad:
+            raise UsageError(f"--wrt {','.join(names)} stacks scalars only, but {bad[0]} is a "
+                             f"{xs[names.index(bad[0])].kind.value}",
+                             hint="give a vector or matrix with its own --wrt")
+        return engine.derive_stacked(checked.expr, xs, layout, hessian=hessian)
+    if hessian:
+        return engine.derive_hessian(checked.expr, xs[0], layout)
+    return engine.derive(checked.expr, xs[0], layout)
 
 
 # ---- check --------------------------------------------------------------------------------------
@@ -523,7 +533,7 @@ class CheckReport:
                   "layout": self.result.layout, "ok": self.ok,
                   "max_relative_error": self.error if self.error == self.error and self.error != float("inf") else None,
                   "derivative": self.result.text, "claim": self.claim, "dims": self.sizes}
-        if not self.ok:
+        if not self.ok and self.values:        # no values: no draw inside the domain (note)
             record["witness"] = {"values": {k: to_jsonable(v) for k, v in self.values.items()},
                                  "finite_differences": to_jsonable(self.expected),
                                  "claimed" if self.claim else "derivative": to_jsonable(self.got)}

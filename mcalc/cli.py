@@ -15,6 +15,8 @@ import typer
 
 from . import __version__, api
 from .errors import MCalcError, UsageError
+from .parser import (MAX_INPUT_CHARS, MAX_MATRIX_POWER, MAX_NESTING, MAX_NUMBER_DIGITS,
+                     MAX_NUMBER_EXPONENT, MAX_TREE_DEPTH)
 
 
 class ExitStatus(enum.IntEnum):
@@ -32,6 +34,8 @@ class Format(str, enum.Enum):
     jsonl = "jsonl"
 
 
+MAX_AT_FILE_CHARS = 10_000_000    # --at-file: read no more than this (think /dev/zero)
+
 app = typer.Typer(
     name="mcalc",
     help="Matrix calculus on the command line: shapes, values and derivatives of matrix "
@@ -45,7 +49,11 @@ app = typer.Typer(
 # ---- shared options -------------------------------------------------------------------------
 
 ExprArg = Annotated[str, typer.Argument(
-    metavar="EXPR", help="The expression, e.g. '**x**^T A **x**' (quote it for the shell).")]
+    metavar="EXPR", help="The expression, e.g. '**x**^T A **x**' (quote it for the shell). Limits: "
+                         f"{MAX_INPUT_CHARS:,} characters, brackets nested {MAX_NESTING} deep, "
+                         f"operators nested {MAX_TREE_DEPTH:,} deep, numbers of {MAX_NUMBER_DIGITS} "
+                         f"digits with exponents up to {MAX_NUMBER_EXPONENT}, matrix powers A^k "
+                         f"with |k| ≤ {MAX_MATRIX_POWER}.")]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Output: rich on a terminal, else text; or latex, json, jsonl.",
     case_sensitive=False)]
@@ -55,7 +63,9 @@ AsciiOpt = Annotated[bool, typer.Option(
     "--ascii", help="Text output in mcalc's own ASCII input notation (**x**, ^T).")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours or styles (also NO_COLOR=1).")]
 DimsOpt = Annotated[Optional[str], typer.Option(
-    "--dims", metavar="n=3,m=2", help="Concrete sizes for dimension symbols.")]
+    "--dims", metavar="n=3,m=2",
+    help=f"Concrete sizes for dimension symbols, each at most {api.MAX_DIM_SIZE:,}; entries of "
+         f"a result and of each variable at most {api.MAX_DIM_SIZE:,}.")]
 StandaloneOpt = Annotated[bool, typer.Option(
     "--standalone", help="A complete LaTeX document for pdflatex (implies -f latex).")]
 
@@ -128,7 +138,7 @@ def report_error(fmt: Format, source: str | None, err: MCalcError) -> None:
     if source is not None and err.source is None:
         err.source = source
     if fmt in (Format.json, Format.jsonl):
-        emit(json.dumps(error_record(source, err), ensure_ascii=False))
+        dump_json(Format.jsonl, error_record(source, err))
     sys.stderr.write(err.render() + "\n")
 
 
@@ -138,7 +148,15 @@ def finish(status: int) -> None:
 
 
 def dump_json(fmt: Format, record: dict) -> None:
-    emit(json.dumps(record, ensure_ascii=False, indent=None if fmt is Format.jsonl else 2))
+    text = json.dumps(record, ensure_ascii=False, indent=None if fmt is Format.jsonl else 2)
+    emit(text.translate(_JSON_SAFE))
+
+
+# NEL, U+2028 and U+2029 are line breaks to many readers (Python's splitlines, JavaScript):
+# escaped, one record stays one line. A lone surrogate (from an argument that was not UTF-8)
+# cannot be written as UTF-8 at all: U+FFFD.
+_JSON_SAFE = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"} | \
+    {c: "\ufffd" for c in range(0xD800, 0xE000)}
 
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -175,9 +193,12 @@ def eval_command(
     expr: ExprArg,
     at: Annotated[Optional[list[str]], typer.Option(
         "--at", metavar="NAME=VALUE",
-        help="A value: --at 'x=[1,2,3]' --at 'A=[[1,2],[3,4]]' --at 'b=0.5' (repeatable).")] = None,
+        help="A value: --at 'x=[1,2,3]' --at 'A=[[1,2],[3,4]]' --at 'b=0.5' (repeatable). "
+             "Results that are not finite print as nan, inf, -inf (null in JSON); x^p with |p| "
+             "over 1e6 and |x| > 1 is refused; at most 10,000,000 entries per value.")] = None,
     at_file: Annotated[Optional[str], typer.Option(
-        "--at-file", metavar="FILE", help="A JSON object of values, e.g. {\"x\": [1, 2]}.")] = None,
+        "--at-file", metavar="FILE", help="A JSON object of values, e.g. {\"x\": [1, 2]}; at most "
+                                          f"{MAX_AT_FILE_CHARS:,} characters.")] = None,
     dims: DimsOpt = None,
     format: FormatOpt = Format.auto, let: LetOpt = None, no_color: NoColorOpt = False,
     standalone: StandaloneOpt = False,
@@ -245,8 +266,10 @@ def show_results(results, fmt: Format, sizes, ascii: bool, no_color: bool,
 
 def _batch(wrt, fmt: Format, let, layout: str, dims, ascii: bool, hessian: bool,
            standalone: bool = False) -> int:
-    """One expression per stdin line, one result line each; a bad line gets an error record.
-    With --standalone, one document holds every line's display."""
+    """One expression per stdin line, in order, each giving its result or an error record; a bad
+    line never stops the rest. Blank lines are skipped. A line longer than the input limit or
+    not valid UTF-8 gets a limit or parse error record. With --standalone, one document holds
+    every line's display."""
     if fmt in (Format.rich, Format.json):
         fmt = Format.jsonl if fmt is Format.json else Format.text
     failed = False
@@ -254,25 +277,84 @@ def _batch(wrt, fmt: Format, let, layout: str, dims, ascii: bool, hessian: bool,
     if standalone:
         from .printing.latex import DOCUMENT_BEGIN, DOCUMENT_END, display
         sys.stdout.write(DOCUMENT_BEGIN)
-    for raw in sys.stdin:
-        line = raw.rstrip("\n").rstrip("\r")
-        if not line.strip():
+    for line, problem in _stdin_lines():
+        if problem is None and not line.strip():
             continue
 
-        def action(line=line):
+        def action(line=line, problem=problem):
+            if problem is not None:
+                raise problem
             results = api.derivatives(line, wrt, let=tuple(let or ()), layout=layout, hessian=hessian)
             if standalone:
                 from .printing.records import diff_latex
                 sys.stdout.write("".join(display(diff_latex(r, sizes)) for r in results))
             else:
                 show_results(results, fmt, sizes, ascii, True)
-            sys.stdout.flush()
 
-        if run_guarded(fmt, line, action) != ExitStatus.OK:
+        if _guard_line(fmt, line, action) != ExitStatus.OK:
             failed = True
+        sys.stdout.flush()
     if standalone:
         emit(DOCUMENT_END)
     return ExitStatus.CHECK_FAILED if failed else ExitStatus.OK
+
+
+def _guard_line(fmt: Format, line: str, action: Callable[[], None]) -> int:
+    """run_guarded for one batch line; a bug (any other exception) becomes that line's error
+    record too, so the lines after it still get theirs."""
+    try:
+        return run_guarded(fmt, line, action)
+    except Exception as err:
+        if os.environ.get("MCALC_DEBUG") == "1":
+            raise
+        from .errors import UnsupportedError
+        report_error(fmt, line, UnsupportedError(
+            f"internal error: {type(err).__name__}: {err}",
+            hint="this is a bug in mcalc; set MCALC_DEBUG=1 to see the traceback"))
+        return ExitStatus.BAD_INPUT
+
+
+def _stdin_lines():
+    """(text, None) per stdin line, or (text, error) for a line that is too long (its text
+    cut) or not UTF-8 (its text with U+FFFD). Reads bytes, at most one line's limit at a
+    time, so a line of a gigabyte costs no memory."""
+    from .errors import LimitError, ParseError
+    from .parser import MAX_INPUT_CHARS
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:                           # a text stream with no bytes underneath
+        for raw in sys.stdin:
+            yield raw.rstrip("\n").rstrip("\r"), None
+        return
+    limit = 4 * MAX_INPUT_CHARS + 2              # UTF-8 takes at most 4 bytes a character
+    first = True
+    while True:
+        chunk = stream.readline(limit + 1)
+        if not chunk:
+            return
+        if first and chunk.startswith(b"\xef\xbb\xbf"):   # a UTF-8 byte order mark
+            chunk = chunk[3:]
+            if chunk and not chunk.endswith(b"\n"):          # the line's full allowance
+                chunk += stream.readline(limit + 1 - len(chunk))
+        first = False
+        if len(chunk) > limit and not chunk.endswith(b"\n"):
+            size, head = len(chunk), chunk[:60].decode("utf-8", "replace")
+            while chunk and not chunk.endswith(b"\n"):
+                chunk = stream.readline(limit + 1)
+                size += len(chunk)
+            size -= chunk.endswith(b"\n")               # the line break is not the line's
+            yield head + "…", LimitError(f"the line is {size:,} bytes long; the limit is "
+                                         f"{MAX_INPUT_CHARS:,} characters")
+            continue
+        body = chunk[:-1] if chunk.endswith(b"\n") else chunk
+        body = body[:-1] if body.endswith(b"\r") else body
+        try:
+            yield body.decode("utf-8"), None
+        except UnicodeDecodeError as err:
+            text = body.decode("utf-8", "replace")
+            at = len(body[:err.start].decode("utf-8", "replace"))
+            yield text, ParseError(f"the line is not valid UTF-8 (byte 0x{body[err.start]:02x} "
+                                   f"at byte {err.start + 1})", source=text, spans=((at, at + 1),),
+                                   hint="mcalc reads UTF-8 text")
 
 
 @app.command("diff")
@@ -282,8 +364,12 @@ def diff_command(expr: ExprArg, wrt: WrtOpt, layout: LayoutOpt = "numerator",
                  standalone: StandaloneOpt = False):
     """Derivative of EXPR: gradient, Jacobian, or ∂vec F/∂vec X when it has more than two axes.
 
-    EXPR '-' reads one expression per line from stdin (text or jsonl out; exit 1 if any line
-    failed). Example: mcalc diff '**x**^T A **x**' --wrt x
+    EXPR '-' reads one expression per line from stdin (text or jsonl out;
+    exit 1 if any line failed). Each line, in order, gives its results or an
+    error record; blank lines are skipped; a line over the input limit or not
+    UTF-8 is an error.
+
+    Example: mcalc diff '**x**^T A **x**' --wrt x
     """
     fmt = resolve_format(latex_format(format, standalone))
     finish(_diff_like(expr, wrt, fmt, let, layout, dims, ascii, no_color, hessian=False,
@@ -368,7 +454,11 @@ def read_values(at: list[str], at_file: str | None) -> dict:
     if at_file:
         try:
             with open(at_file, encoding="utf-8") as fh:
-                data = json.load(fh)
+                text = fh.read(MAX_AT_FILE_CHARS + 1)      # /dev/zero must not fill the memory
+            if len(text) > MAX_AT_FILE_CHARS:
+                from .errors import LimitError
+                raise LimitError(f"{at_file} is longer than {MAX_AT_FILE_CHARS:,} characters")
+            data = json.loads(text)
         except OSError as err:
             raise UsageError(f"cannot read {at_file}: {err.strerror}") from None
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
@@ -395,27 +485,102 @@ def read_values(at: list[str], at_file: str | None) -> dict:
     return values
 
 
-def run() -> None:
-    """Console entry point."""
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+class _Interrupted(BaseException):
+    """Ctrl-C. Raised by our SIGINT handler instead of KeyboardInterrupt, which click would
+    turn into "Aborted!" or a bare exit; nothing in click, typer or mcalc catches it."""
+
+
+class _PipeClosed(BaseException):
+    """The reader of our output went away (`mcalc … | head -1`)."""
+
+
+class _GuardedStream:
+    """sys.stdout or sys.stderr, whose broken pipe becomes _PipeClosed (typer would turn a
+    BrokenPipeError into exit status 1, Python's shutdown into a message)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise _PipeClosed from None
+
+    def flush(self):
+        try:
+            return self._stream.flush()
+        except BrokenPipeError:
+            raise _PipeClosed from None
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _valid_text(arg: str) -> str:
+    """An argument as Python got it (bytes that are not UTF-8 as lone surrogates), with those
+    bytes as U+FFFD, so that no output ever carries them back as invalid UTF-8."""
     try:
-        app()
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
-    except BrokenPipeError:
-        # The reader went away (`mcalc … | head -1`): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
-    except SystemExit:
-        raise
+        return arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return arg.encode("utf-8", "replace").decode("utf-8")
+
+
+def _on_sigint(signum, frame):
+    raise _Interrupted
+
+
+def _silence_output() -> None:
+    """Point stdout and stderr at /dev/null, so that what is still buffered goes nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def run() -> None:
+    """Console entry point. Exit status 130 on Ctrl-C (no traceback), 0 and no message when
+    the reader of the output goes away; a bug prints one line (MCALC_DEBUG=1: the traceback)."""
+    from .parser import ensure_recursion_limit
+    import signal
+    ensure_recursion_limit()
+    try:
+        signal.signal(signal.SIGINT, _on_sigint)
+    except ValueError:          # not the main thread
+        pass
+    sys.stdout, sys.stderr = _GuardedStream(sys.stdout), _GuardedStream(sys.stderr)
+    sys.argv = [_valid_text(arg) for arg in sys.argv]
+    status: object = 0
+    try:
+        try:
+            app()
+        except SystemExit as done:
+            status = done.code
+        sys.stdout.flush()
+    except _Interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            sys.stdout.flush()
+            sys.stderr.write("interrupted\n")
+            sys.stderr.flush()
+        except _PipeClosed:
+            _silence_output()
+        status = 130
+    except _PipeClosed:
+        _silence_output()
+        status = 0
     except Exception as err:  # a bug: say so briefly, unless debugging
         if os.environ.get("MCALC_DEBUG") == "1":
             raise
-        sys.stderr.write(f"internal error: {type(err).__name__}: {err}\n"
-                         "(set MCALC_DEBUG=1 to see the traceback)\n")
-        sys.exit(ExitStatus.BAD_INPUT)
+        try:
+            sys.stderr.write(f"internal error: {type(err).__name__}: {err}\n"
+                             "(set MCALC_DEBUG=1 to see the traceback)\n")
+        except _PipeClosed:
+            _silence_output()
+        status = ExitStatus.BAD_INPUT
+    sys.exit(status)
 
 
 # ---- codegen (SPEC §2.5) ------------------------------------------------------------------------

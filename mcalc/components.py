@@ -16,7 +16,7 @@ from sympy.printing.str import StrPrinter
 from .errors import LimitError
 from .nodes import (BinOp, Binary, Call, Differential, Identity, Kind, Let, MatrixLit, Node, Number,
                     Ones, Pi, Size, Commutation, UnOp, Unary, Var, VectorLit, Zeros)
-from .numeric import dim_value
+from .numeric import NumericError, dim_value
 from .shapes import Type, type_of
 
 MAX_ENTRIES = 10_000
@@ -104,10 +104,23 @@ OTHER = {
     "mean": lambda a: sp.Add(*_entries(a)) / len(_entries(a)),
     "norm": lambda a: sp.sqrt(sp.Add(*(e ** 2 for e in _entries(a)))),
     "norm1": lambda a: sp.Add(*(sp.Abs(e) for e in _entries(a))),
-    "tr": lambda a: a.trace(), "det": lambda a: a.det(), "logdet": lambda a: sp.log(sp.Abs(a.det())),
+    "tr": lambda a: a.trace(), "det": lambda a: _det(a), "logdet": lambda a: sp.log(sp.Abs(_det(a))),
     "logsumexp": lambda a: sp.log(sp.Add(*(sp.exp(e) for e in _entries(a)))),
-    "inv": lambda a: a.inv(), "diag": _diag, "vec": _vec, "softmax": _softmax,
+    "inv": lambda a: _inverse(a), "diag": _diag, "vec": _vec, "softmax": _softmax,
 }
+
+
+def _det(a):
+    # Cofactor expansion: for the small symbolic matrices allowed here it is a fixed formula,
+    # where SymPy's default (fraction-field elimination) takes seconds on a 4×4 of sums.
+    return a.det(method="laplace")
+
+
+def _inverse(a):
+    det = _det(a)
+    if det == 0:
+        raise NumericError("the matrix is singular: it has no inverse")
+    return a.adjugate(method="laplace") / det
 
 
 def _matmul(a, b):
@@ -131,10 +144,34 @@ BINARY = {
 }
 
 
+# SymPy nodes the entries may hold in all (intermediate results counted too): a chain of
+# products like A A ⋯ A 𝐱 or nested inverses grows its entries polynomially or worse, and
+# SymPy would take hours; past this a limit error says so. A product is refused beforehand
+# when its operands' sizes multiplied pass MAX_PRODUCT (SymPy expands it term by term), and
+# so are inverses and determinants of symbolic matrices larger than these (n! terms).
+MAX_EXPANSION = 200_000
+MAX_PRODUCT = 1_000_000
+MAX_SYMBOLIC_INVERSE = 4
+MAX_SYMBOLIC_DET = 4
+_TOO_LARGE_HINT = "choose smaller sizes, or leave out --dims for the matrix form"
+
+
+def _tree_size(expr, cap: int) -> int:
+    """Nodes of a SymPy expression, counting stops after `cap`."""
+    count, stack = 0, [expr]
+    while stack and count <= cap:
+        e = stack.pop()
+        count += 1
+        stack.extend(getattr(e, "args", ()))
+    return count
+
+
 class Expander:
     def __init__(self, variables: Mapping[str, Type], sizes: Mapping[str, int]):
         self.sizes = sizes
         self.values = {name: symbols_for(name, t, sizes) for name, t in variables.items()}
+        self.memo: dict[Node, object] = {}
+        self.budget = MAX_EXPANSION
 
     def size(self, d) -> int:
         return dim_value(d, self.sizes)
@@ -143,6 +180,49 @@ class Expander:
         return _scalarize(self.eval(e))
 
     def eval(self, e: Node):
+        # Memoized by value (hashes are cached): a derivative shares subtrees, and equal ones
+        # (inv(A + B) written twice) are written out once. A Let clears it: new binding.
+        hit = self.memo.get(e)
+        if hit is not None:
+            return hit
+        value = self._eval(e)
+        if not isinstance(e, (Var, Number, Identity, Zeros, Ones)):
+            for entry in _entries(value):
+                self.budget -= _tree_size(entry, self.budget)
+                if self.budget < 0:
+                    raise LimitError("the entries grow too large to write out with --dims",
+                                     hint="choose smaller sizes, or leave out --dims for the "
+                                          "matrix form")
+        self.memo[e] = value
+        return value
+
+    def _total_size(self, v) -> int:
+        return sum(_tree_size(entry, MAX_PRODUCT) for entry in _entries(v))
+
+    def _product(self, a, b):
+        if self._total_size(a) * self._total_size(b) > MAX_PRODUCT:
+            raise LimitError("the entries grow too large to write out with --dims",
+                             hint=_TOO_LARGE_HINT)
+
+    def _symbolic(self, v, largest: int, what: str):
+        if _is_matrix(v) and v.shape[0] > largest and v.free_symbols:
+            raise LimitError(f"--dims writes out {what} of matrices of symbols up to "
+                             f"{largest}×{largest}, not {v.shape[0]}×{v.shape[1]}",
+                             hint=_TOO_LARGE_HINT)
+
+    def _matpow(self, a, k: int):
+        if not _is_matrix(a):
+            return a ** k
+        if k < 0:
+            self._symbolic(a, MAX_SYMBOLIC_INVERSE, "inverses")
+            a, k = _inverse(a), -k
+        out = sp.eye(a.shape[0])
+        for _ in range(k):
+            self._product(out, a)
+            out = out * a
+        return out
+
+    def _eval(self, e: Node):
         match e:
             case Number(value):
                 return sp.Rational(value.numerator, value.denominator)
@@ -170,11 +250,21 @@ class Expander:
                 return v.T if _is_matrix(v) else v
             case Unary(UnOp.INVERSE, x):
                 v = self.eval(x)
-                return v.inv() if _is_matrix(v) else 1 / v
+                self._symbolic(v, MAX_SYMBOLIC_INVERSE, "inverses")
+                return _inverse(v) if _is_matrix(v) else 1 / v
+            case Binary(BinOp.MATPOW, a, k):
+                return self._matpow(self.eval(a), int(self.eval(k)))
             case Binary(op, a, b):
-                return _scalarize(BINARY[op](self.eval(a), self.eval(b)))
+                va, vb = self.eval(a), self.eval(b)
+                if op is not BinOp.POWER:
+                    self._product(va, vb)
+                return _scalarize(BINARY[op](va, vb))
             case Call(fn, args):
                 vals = [self.eval(a) for a in args]
+                if fn == "inv":
+                    self._symbolic(vals[0], MAX_SYMBOLIC_INVERSE, "inverses")
+                if fn in ("det", "logdet"):
+                    self._symbolic(vals[0], MAX_SYMBOLIC_DET, "determinants")
                 if fn in ELEMENTWISE:
                     return _map(ELEMENTWISE[fn], vals[0])
                 return _scalarize(OTHER[fn](*vals))
@@ -184,6 +274,7 @@ class Expander:
                 return sp.Matrix([[self.eval(i) for i in row] for row in rows])
             case Let(var, value, body):
                 self.values[var.name] = self.eval(value)
+                self.memo.clear()
                 return self.eval(body)
         raise TypeError(f"no component rule for {type(e).__name__}")
 
@@ -226,22 +317,45 @@ def entry_python(expr) -> str:
     return sp.pycode(expr, fully_qualified_modules=True, allow_unknown_functions=False)
 
 
+EXPAND_MAX_OPS = 200
 SIMPLIFY_MAX_OPS = 40     # sympy.simplify is slow on large entries (seconds each): tidy those cheaply
+
+
+def _as_sympy(value):
+    """An entry as a SymPy object: entries that are plain numbers may come as int or Fraction
+    (never a string: nothing here parses text)."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        return sp.Float(value)
+    raise TypeError(f"not an entry: {type(value).__name__}")
 
 
 def simplified(expr):
     """A readable, exact form of one entry: full simplification for small entries, collected
     terms for large ones (both exact; the choice only affects how an entry reads)."""
-    expr = sp.sympify(expr)
+    expr = _as_sympy(expr)
     try:
         # sympy.simplify's trigonometric pass can take minutes on tanh or exp entries: only
         # rational entries (polynomials, quotients) get the full treatment.
-        if sp.count_ops(expr) < SIMPLIFY_MAX_OPS and not expr.atoms(sp.Function):
+        ops = sp.count_ops(expr)
+        if ops < SIMPLIFY_MAX_OPS and not expr.atoms(sp.Function) and not _has_large_power(expr):
             return sp.simplify(expr)
+        if ops > EXPAND_MAX_OPS:         # expanded, a product of sums would multiply out
+            return expr
         return sp.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False,
                          power_base=False, log=False)
     except Exception:  # SymPy's simplify can fail on piecewise forms; the plain form is exact
         return expr
+
+
+def _has_large_power(expr) -> bool:
+    """(x + 1)^(2⁶⁰): simplify would try to expand it."""
+    return any(p.exp.is_Number and abs(p.exp) > SIMPLIFY_MAX_OPS for p in expr.atoms(sp.Pow))
 
 
 def entry_record(expr) -> dict:

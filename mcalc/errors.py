@@ -37,7 +37,7 @@ class MCalcError(Exception):
             lines.extend(caret_lines(self.source, self.spans))
         if self.hint:
             lines.append(self.hint)
-        return "\n".join(lines)
+        return "\n".join(lines).translate(_VISIBLE)
 
 
 class ParseError(MCalcError):
@@ -62,6 +62,22 @@ class UnsupportedError(MCalcError):
 
 class UsageError(MCalcError):
     kind = "usage"
+
+
+def _visible_table() -> dict[int, str]:
+    """Control characters shown as one visible column each, so input cannot drive the terminal
+    (escape sequences, bidirectional overrides) and carets stay under the right column; lone
+    surrogates (an argument that was not UTF-8) as U+FFFD, which can be written."""
+    table = {c: chr(0x2400 + c) for c in range(0x20) if c != 0x0A}     # ␀ … ␟
+    table[0x7F] = "\u2421"                                              # ␡
+    table.update({c: "\ufffd" for c in range(0x80, 0xA0)})
+    table.update({c: "\ufffd" for c in (0x2028, 0x2029, *range(0x202A, 0x202F),
+                                         *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)})
+    table.update({c: "\ufffd" for c in range(0xD800, 0xE000)})       # lone surrogates
+    return table
+
+
+_VISIBLE = _visible_table()
 
 
 def caret_lines(source: str, spans: tuple[Span, ...]) -> list[str]:

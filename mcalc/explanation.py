@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from . import algebra as alg
 from .api import DiffResult, _lets, _wrt_names, _variable, with_kinds
 from .differentiate import derive
-from .errors import UnsupportedError
+from .errors import LimitError, UnsupportedError
 from .nodes import Kind, Let, Node, Var, children, with_children
 from .parser import parse
 from .printing import to_latex, to_text
@@ -147,7 +147,16 @@ def _jacobian_shape(of: Type, by: Type) -> tuple:
     return (rows, cols)
 
 
+MAX_STEPS = 100     # an explanation longer than this teaches nothing and prints for seconds
+
+
 def explain(expr: str, wrt: str, *, let=()) -> Explanation:
+    from .simplify import work_budget
+    with work_budget():              # one simplification budget for every step (hostile input)
+        return _explain(expr, wrt, let=let)
+
+
+def _explain(expr: str, wrt: str, *, let=()) -> Explanation:
     from .api import derivatives
     lets = _lets(let)
     names = _wrt_names(wrt)[0]
@@ -191,6 +200,10 @@ def explain(expr: str, wrt: str, *, let=()) -> Explanation:
         return u
 
     name(checked.expr)
+    if len(e.intermediates) > MAX_STEPS:
+        raise LimitError(f"explain shows at most {MAX_STEPS} intermediate steps; this expression "
+                         f"has {len(e.intermediates)}",
+                         hint="use mcalc diff for the derivative, or explain a part of it")
     if not e.intermediates:
         e.substituted = result.expr
         return e

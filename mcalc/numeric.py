@@ -147,7 +147,7 @@ class Evaluator:
     def __init__(self, values: Mapping[str, object], sizes: Mapping[str, int]):
         self.values = dict(values)
         self.sizes = sizes
-        self.memo: dict[int, object] = {}
+        self.memo: dict[int, tuple[Node, object]] = {}
 
     def size(self, d: Dim) -> int:
         return dim_value(d, self.sizes)
@@ -157,6 +157,16 @@ class Evaluator:
             return _scalarize(self.eval(node))
 
     def eval(self, e: Node):
+        # Memoized by identity: a derivative shares subtrees, and evaluated as a tree it would
+        # cost exponential time. (A `Let` clears the memo, since it binds a new value.)
+        hit = self.memo.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        value = self._eval(e)
+        self.memo[id(e)] = (e, value)
+        return value
+
+    def _eval(self, e: Node):
         match e:
             case Number(value):
                 return _number(value)
@@ -197,6 +207,7 @@ class Evaluator:
                 return commutation(self.size(r), self.size(c))
             case Let(var, value, body):
                 self.values[var.name] = self.eval(value)
+                self.memo.clear()
                 return self.eval(body)
         raise TypeError(f"no numeric rule for {type(e).__name__}")
 

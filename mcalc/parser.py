@@ -30,13 +30,16 @@ from .nodes import (BinOp, Call, Identity, Kind, Let, Mark, MatrixLit, Node, Num
 
 MAX_INPUT_CHARS = 10_000      # longer input is refused (limit error)
 MAX_NESTING = 200             # brackets of any kind, nested
-MAX_TREE_DEPTH = 1_000        # operators chained, nested
+MAX_TREE_DEPTH = 250          # operators nested (a sum of k terms is k − 1 deep)
 MAX_NUMBER_DIGITS = 100
 MAX_NUMBER_EXPONENT = 400
+MAX_MATRIX_POWER = 64         # |k| in A^k (checked with the shapes)
 
 # Every stage after the parser recurses over the tree, a few frames per level (measured: at
-# most about 8), so a tree of MAX_TREE_DEPTH levels needs this much Python stack. A test runs
-# the deepest accepted input of each operator through every command (tests/test_robustness.py).
+# most about 8; a Hessian differentiates a derivative, about twice as deep), so a tree of
+# MAX_TREE_DEPTH levels needs well under this much Python stack. MAX_TREE_DEPTH also bounds
+# the time: the deepest accepted input of each operator runs through every command in about
+# a second (tests/test_robustness.py).
 RECURSION_LIMIT = 20_000
 
 
@@ -394,7 +397,14 @@ def _explain(err: UnexpectedInput, text: str) -> ParseError:
         hint = None
         if ch == "*" and text[err.pos_in_stream:err.pos_in_stream + 2] == "**":
             hint = "bold names are written **x**; powers are written x^2"
-        elif unicodedata.category(ch).startswith("C"):
+        elif ch == "\ufffd":
+            hint = "the input has bytes that are not UTF-8 text (shown as �)"
+        elif not ch.isascii() and unicodedata.normalize("NFKC", ch) != ch:
+            hint = f"{ch!r} looks like {unicodedata.normalize('NFKC', ch)!r}; type it plainly"
+        elif not ch.isascii() and unicodedata.category(ch).startswith("L"):
+            hint = (f"{ch!r} is {unicodedata.name(ch, 'a letter mcalc does not read').lower()}; "
+                    "names are Latin or Greek letters")
+        if unicodedata.category(ch).startswith(("C", "Z", "M")) and ch != " ":
             ch = f"U+{ord(ch):04X}"
         return ParseError(f"unexpected character {ch!r}; expected "
                           f"{_expected_in_words(err.allowed) or 'something else'}",
@@ -449,7 +459,8 @@ def _run(text: str, start: str):
         raise _explain(err, text) from None
     if _lark_depth(tree) > MAX_TREE_DEPTH:
         raise LimitError(f"the expression is nested more than {MAX_TREE_DEPTH} operators deep",
-                         source=text)
+                         source=text, hint=f"a sum of k terms counts k − 1 deep, and so does a "
+                                           f"product of k factors; split it into smaller expressions")
     try:
         return _Builder().transform(tree)
     except MCalcError as err:

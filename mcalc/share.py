@@ -35,8 +35,16 @@ def share(expr: Node, taken: set[str] = frozenset()) -> Node:
         return c
 
     root = visit(expr)
-    shared = [n for n in order
-              if parents.get(id(n), 0) > 1 and children(n) and len(to_text(n)) >= MIN_LENGTH]
+    sizes: dict[int, int] = {}               # nodes as printed, shared ones each time
+    for n in order:
+        sizes[id(n)] = 1 + sum(sizes[id(k)] for k in children(n))
+
+    def long(n: Node) -> bool:
+        # A tree of s nodes prints at least s/2 characters (every leaf and every unary node
+        # prints one); print only small ones, as a tree may print exponentially long.
+        return sizes[id(n)] >= 2 * MIN_LENGTH or len(to_text(n)) >= MIN_LENGTH
+
+    shared = [n for n in order if parents.get(id(n), 0) > 1 and children(n) and long(n)]
     if not shared:
         return expr
     prefix = next(p for p in ("u", "v", "z", "q", "r", "s") if p not in {t.split("_")[0] for t in taken})

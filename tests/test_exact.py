@@ -430,3 +430,23 @@ def test_assert_zero_tells_zero_from_nonzero():
                     (x + y) ** 2 - x ** 2 - y ** 2, sp.Max(0, x) - x):
         with pytest.raises(AssertionError):
             assert_zero(nonzero, set(), random.Random(3), str(nonzero))
+
+
+# ---- the symbolic inverse and determinant of --dims ---------------------------------------------
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_cofactor_inverse_and_determinant_match_sympy(n):
+    rng = random.Random(n)
+    numbers = sp.Matrix(n, n, lambda i, j: sp.Rational(rng.randint(-9, 9), rng.randint(1, 5)))
+    while numbers.det() == 0:
+        numbers[0, 0] += 1
+    assert components._det(numbers) == numbers.det()
+    assert components._inverse(numbers) == numbers.inv()
+    symbols = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"a_{i}_{j}") + sp.Symbol(f"b_{i}_{j}"))
+    assert sp.expand(components._det(symbols) - symbols.det(method="berkowitz")) == 0
+    assert (components._inverse(symbols) * symbols).applyfunc(sp.cancel) == sp.eye(n)
+
+
+def test_a_singular_literal_under_dims_is_a_clear_error():
+    with pytest.raises(numeric.NumericError, match="singular"):
+        api.diff("inv([[1, 2], [2, 4]]) **x**", wrt="x").to_json({"n": 2})
