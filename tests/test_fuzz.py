@@ -11,7 +11,8 @@ Three sources of input, all derandomized so CI sees the same cases every run:
   to), very long names and numbers, deep brackets, repeated slices;
 - batches of such lines as bytes on stdin, with invalid UTF-8, NULs, CRs and byte order marks.
 
-The default budget is 10,000 inputs per run; `MCALC_FUZZ_EXAMPLES=1000000` runs a longer one.
+The default budget is 10,000 inputs per run; `MCALC_FUZZ_EXAMPLES=1000000` runs a longer one,
+and `MCALC_FUZZ_SEED=n` other cases.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import time
 
 import pytest
 import typer.testing
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -37,10 +38,17 @@ GENERATED_EXAMPLES = max(1, BUDGET * 10 // 100)
 BATCH_EXAMPLES = max(1, BUDGET * 20 // 100 // BATCH_LINES)
 MAX_CPU_SECONDS = 2.0
 
-FUZZ = dict(deadline=None, derandomize=True, database=None, print_blob=True,
+# MCALC_FUZZ_SEED=n draws other cases than CI's (reproducible with the same n).
+SEED = os.environ.get("MCALC_FUZZ_SEED")
+FUZZ = dict(deadline=None, derandomize=SEED is None, database=None, print_blob=True,
                 suppress_health_check=list(HealthCheck))
 
 runner = CliRunner()
+
+
+def seeded(test):
+    return seed(int(SEED))(test) if SEED is not None else test
+
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -157,6 +165,7 @@ def command_line(command: list[str], expr: str, wrt: str) -> list[str]:
     return [a.replace("{wrt}", wrt) for a in command] + ["--", expr]
 
 
+@seeded
 @settings(max_examples=MUTATION_EXAMPLES, **FUZZ)
 @given(mutated(), st.sampled_from(WRTS), st.sampled_from(COMMANDS))
 def test_mutated_input_is_answered(expr, wrt, command):
@@ -169,6 +178,7 @@ def test_mutated_input_is_answered(expr, wrt, command):
 DECLARATIONS = [a for decl in LET for a in ("--let", decl)]
 
 
+@seeded
 @settings(max_examples=GENERATED_EXAMPLES, **FUZZ)
 @given(expr_and_wrt(depth=3), st.sampled_from(COMMANDS[:10]))
 def test_generated_expression_is_answered(case, command):
@@ -222,6 +232,7 @@ def records_expected(lines: list[bytes]) -> list[str]:
     return out
 
 
+@seeded
 @settings(max_examples=BATCH_EXAMPLES, **FUZZ)
 @given(st.lists(batch_line(), min_size=1, max_size=2 * BATCH_LINES - 1),
        st.sampled_from(("diff", "hessian")), st.booleans())
