@@ -6,6 +6,7 @@ that imports SymPy, and only when called.
 """
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 from typing import Mapping
@@ -318,6 +319,7 @@ def entry_python(expr) -> str:
 
 
 EXPAND_MAX_OPS = 200
+MAX_EXPANDED_TERMS = 2_000
 SIMPLIFY_MAX_OPS = 40     # sympy.simplify is slow on large entries (seconds each): tidy those cheaply
 
 
@@ -343,19 +345,27 @@ def simplified(expr):
         # sympy.simplify's trigonometric pass can take minutes on tanh or exp entries: only
         # rational entries (polynomials, quotients) get the full treatment.
         ops = sp.count_ops(expr)
-        if ops < SIMPLIFY_MAX_OPS and not expr.atoms(sp.Function) and not _has_large_power(expr):
+        if ops > EXPAND_MAX_OPS or _expanded_terms(expr) > MAX_EXPANDED_TERMS:
+            return expr                  # multiplied out, it would not be readable or quick
+        if ops < SIMPLIFY_MAX_OPS and not expr.atoms(sp.Function):
             return sp.simplify(expr)
-        if ops > EXPAND_MAX_OPS:         # expanded, a product of sums would multiply out
-            return expr
         return sp.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False,
                          power_base=False, log=False)
     except Exception:  # SymPy's simplify can fail on piecewise forms; the plain form is exact
         return expr
 
 
-def _has_large_power(expr) -> bool:
-    """(x + 1)^(2⁶⁰): simplify would try to expand it."""
-    return any(p.exp.is_Number and abs(p.exp) > SIMPLIFY_MAX_OPS for p in expr.atoms(sp.Pow))
+def _expanded_terms(expr) -> int:
+    """About how many terms expr has multiplied out, which simplify and expand may do:
+    (x + 1)^(2⁶⁰) or a product of ten sums would take them minutes."""
+    if expr.is_Add:
+        return sum(_expanded_terms(a) for a in expr.args)
+    if expr.is_Mul:
+        return math.prod(min(_expanded_terms(a), MAX_EXPANDED_TERMS + 1) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.base.is_Add:
+        terms, k = min(_expanded_terms(expr.base), MAX_EXPANDED_TERMS + 1), abs(int(expr.exp))
+        return math.comb(terms + k - 1, min(k, terms - 1)) if k < 10**6 else MAX_EXPANDED_TERMS + 1
+    return 1
 
 
 def entry_record(expr) -> dict:

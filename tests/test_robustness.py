@@ -282,10 +282,14 @@ def test_huge_constants_are_not_computed_exactly(text):
     ["diff", "det(" + " ".join(["inv(A + B)"] * 60) + " **x** **x**^T)", "--wrt", "A", "--dims", "n=4"],
     ["diff", "sum(det(A + B) inv(A + B))", "--wrt", "B", "--dims", "n=4"],
     ["diff", "inv([[1, 2], [2, 4]]) **x**", "--wrt", "x", "--dims", "n=2"],        # singular
-], ids=["tower-of-squares", "logdet-of-a-sum", "sixty-inverses", "det-times-inverse", "singular"])
+    ["diff", "sum((W **x** + **b** - **y**).^2)" * 12, "--wrt", "y", "--dims", "n=2,m=3"],
+    ["diff", "".join(f"(x + y + z + {k})" for k in range(12)), "--wrt", "x", "--dims", "n=1"],
+], ids=["tower-of-squares", "logdet-of-a-sum", "sixty-inverses", "det-times-inverse", "singular",
+        "power-of-a-sum-of-squares", "product-of-sums"])
 def test_written_out_entries_are_bounded_work(args):
-    """--dims hands entries to SymPy: huge powers are not expanded, determinants and inverses
-    are cofactor formulas, and past a budget the answer is a limit error."""
+    """--dims hands entries to SymPy: what would multiply out into thousands of terms is left
+    as it is, determinants and inverses are cofactor formulas, and past a budget the answer is
+    a limit error."""
     result, cpu = cpu_seconds(lambda: invoke(*args, "-f", "json"))
     no_traceback(result)
     assert result.exit_code in (0, 2), result.stderr
