@@ -1,6 +1,7 @@
 """Fuzzing (SPEC §2.6; issue 8): whatever text mcalc gets, it answers promptly with a result or
-a clear error — exit status 0, 1 or 2, no traceback, a message on stderr when not 0, under 2 s
-of CPU per input — and batch mode answers every non-blank line, in order.
+a clear error — exit status 0, 1 or 2, no traceback, a message on stderr for 2 and a report for
+1 (a check that did not pass), under 2 s of CPU per input — and batch mode answers every
+non-blank line, in order.
 
 Three sources of input, all derandomized so CI sees the same cases every run:
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 
 import pytest
@@ -61,10 +63,27 @@ def command_built_once():
         yield
 
 
+class Hang(BaseException):
+    """Raised by the watchdog: a BaseException, so no `except Exception` in mcalc eats it."""
+
+
+def _watchdog(signum, frame):
+    raise Hang(f"no answer within {WATCHDOG_SECONDS} s")
+
+
+WATCHDOG_SECONDS = 20     # a hang fails the test (with its input) instead of stalling CI
+
+
 def invoke(args: list[str], input: bytes | None = None):
-    started = time.process_time()
-    result = runner.invoke(app, args, input=input)
-    return result, time.process_time() - started
+    previous = signal.signal(signal.SIGALRM, _watchdog)
+    signal.alarm(WATCHDOG_SECONDS)
+    try:
+        started = time.process_time()
+        result = runner.invoke(app, args, input=input)
+        return result, time.process_time() - started
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def assert_answered(result, cpu: float, allowed=(0, 1, 2), batch: bool = False) -> None:
@@ -74,8 +93,10 @@ def assert_answered(result, cpu: float, allowed=(0, 1, 2), batch: bool = False) 
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in allowed, (result.exit_code, err[-500:])
     assert "Traceback" not in out + err and "internal error" not in err, err[-2000:]
-    if result.exit_code != 0:
-        assert err.strip(), "a failure with no message"
+    if result.exit_code == 2:
+        assert err.strip(), "an error with no message"
+    elif result.exit_code == 1:                  # a check that did not pass: its report
+        assert (out + err).strip(), "a failed check with no report"
     elif not batch:
         assert out.strip(), "a success with no output"
     assert cpu < MAX_CPU_SECONDS, f"{cpu:.2f} s of CPU"
