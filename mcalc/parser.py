@@ -15,13 +15,17 @@ import functools
 import re
 import sys
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import (UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
-                             VisitError)
+# The parser generated from the grammar by Lark's standalone tool: starting it needs no Lark
+# import and no grammar analysis (a tenth of mcalc's start-up). `python -m
+# mcalc.generate_parser` regenerates it; tests/test_grammar.py checks it against the grammar and against Lark.
+from ._generated_parser import (GRAMMAR_DIGEST, Lark_StandAlone, Token, Transformer, Tree,
+                                UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
+                                UnexpectedToken, VisitError, v_args)
 
 from . import functions
 from .errors import LimitError, MCalcError, ParseError, Span
@@ -84,17 +88,27 @@ def _grammar_path() -> Path:
     raise FileNotFoundError("grammar/mcalc.lark is missing from this installation")
 
 
-def build_parser(strict: bool = False) -> Lark:
-    """The Lark parser for grammar/mcalc.lark. The tests build it with `strict=True` (needs
-    interegular), which turns any grammar conflict or terminal collision into an error."""
+def build_parser(strict: bool = False) -> "lark.Lark":
+    """Lark's parser for grammar/mcalc.lark, built from the grammar: what the generated parser
+    is made from, and what the tests compare it with. `strict=True` (needs interegular) turns
+    any grammar conflict or terminal collision into an error."""
+    from lark import Lark
     return Lark(_grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic",
                 strict=strict, propagate_positions=True, maybe_placeholders=False,
-                start=["start", "decls"], cache=not strict)
+                start=["start", "decls"])
+
+
+def grammar_digest() -> str:
+    """CRC-32 of the grammar file: enough to notice an edit (and cheap at every start)."""
+    return f"{zlib.crc32(_grammar_path().read_bytes()):08x}"
 
 
 @functools.cache
-def _lark() -> Lark:
-    return build_parser()
+def _lark():
+    if GRAMMAR_DIGEST != grammar_digest():
+        raise RuntimeError("grammar/mcalc.lark has changed since mcalc/_generated_parser.py was "
+                           "generated: run python -m mcalc.generate_parser")
+    return Lark_StandAlone()
 
 
 # ---- names ------------------------------------------------------------------------------------
@@ -511,3 +525,4 @@ def parse_decls(text: str) -> tuple[Decl, ...]:
         raise ParseError("--let declares kinds and sizes only (x: n); a definition u = … "
                          "belongs in the expression's where clause", source=text)
     return tuple(Decl(d.name, d.kind, d.shape, d.span, text) for d in decls)
+
