@@ -13,7 +13,7 @@ from typing import Iterable, Mapping
 from .errors import MCalcError, UsageError
 from .nodes import Kind, Let, Node, children, Var, Binary, Unary, Call
 from .parser import Decl, parse, parse_decls
-from .printing import to_ascii, to_latex, to_text
+from .printing import to_ascii, to_text
 from .shapes import Checked, Type, check
 from .shapes import check as check_expr
 
@@ -109,6 +109,7 @@ class ShapeResult:
 
     @functools.cached_property
     def latex(self) -> str:
+        from .printing.latex import to_latex
         return to_latex(self.typed_input())
 
     def typed_input(self) -> Node:
@@ -288,6 +289,7 @@ class DiffResult:
 
     @property
     def latex(self) -> str:
+        from .printing.latex import to_latex
         return to_latex(self.printed)
 
     def operator_text(self, ascii: bool = False) -> str:

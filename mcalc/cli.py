@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import enum
-import json
 import os
 import sys
 from typing import Annotated, Callable, Optional
@@ -149,6 +148,7 @@ def finish(status: int) -> None:
 
 
 def dump_json(fmt: Format, record: dict) -> None:
+    import json
     text = json.dumps(record, ensure_ascii=False, indent=None if fmt is Format.jsonl else 2)
     emit(text.translate(_JSON_SAFE))
 
@@ -451,6 +451,7 @@ def explain_command(expr: ExprArg, wrt: Annotated[str, typer.Option(
 
 
 def read_values(at: list[str], at_file: str | None) -> dict:
+    import json
     values: dict = {}
     if at_file:
         try:

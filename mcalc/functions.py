@@ -1,7 +1,6 @@
 """The functions of SPEC §1.5: canonical names, aliases, arity and what they map shapes to."""
 from __future__ import annotations
 
-import difflib
 import enum
 from dataclasses import dataclass
 
@@ -50,4 +49,5 @@ def canonical(name: str) -> str | None:
 
 def closest(name: str, n: int = 3) -> list[str]:
     """Known function names closest to `name`, best first."""
+    import difflib
     return difflib.get_close_matches(name.lstrip("\\"), KNOWN_NAMES, n=n, cutoff=0.5)

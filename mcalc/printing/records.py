@@ -1,4 +1,5 @@
-"""Plain-text and LaTeX renderings of whole results (shape trees, values)."""
+"""Plain-text and LaTeX renderings of whole results (shape trees, values). The LaTeX printer is
+imported where it is used: a plain-text run does not load it."""
 from __future__ import annotations
 
 from ..api import EvalResult, ShapeResult, describe_shape, with_kinds
@@ -6,7 +7,6 @@ import re
 from typing import Callable
 
 from ..nodes import Kind, Var, children
-from .latex import latex_dim, latex_matrix, latex_name, parens, to_latex
 from .text import ascii_name, split_name, text_name, to_ascii, to_text
 
 
@@ -35,6 +35,7 @@ def shape_text(result: ShapeResult, ascii: bool = False) -> str:
 
 def latex_shape(axes) -> str:
     """`\\mathbb{R}`, `\\mathbb{R}^{n}` for a column, `\\mathbb{R}^{1 \\times n}`, `\\mathbb{R}^{m \\times n}`."""
+    from .latex import latex_dim
     axes = list(axes)
     if not axes:
         return r"\mathbb{R}"
@@ -45,6 +46,7 @@ def latex_shape(axes) -> str:
 
 def shape_latex(result: ShapeResult) -> str:
     """`\\mathbf{W} \\mathbf{x} + \\mathbf{b} \\in \\mathbb{R}^{m} \\qquad \\text{where } \\mathbf{W} \\in …`."""
+    from .latex import latex_name, to_latex
     checked = result.checked
     expr = result.typed_input()
     out = f"{to_latex(expr)} \\in {latex_shape(result.shape)}"
@@ -57,6 +59,7 @@ def shape_latex(result: ShapeResult) -> str:
 
 
 def value_latex(result: EvalResult) -> str:
+    from .latex import latex_matrix
     import numpy as np
     v = result.value
     if isinstance(v, np.ndarray) and v.ndim == 2:
@@ -110,6 +113,7 @@ def _entry_rows(entries, key: str) -> list[str]:
 
 def diff_latex(result, sizes=None) -> str:
     """`\\frac{\\partial}{\\partial \\mathbf{x}}\\left(f\\right) = …`; with sizes, also the entries."""
+    from .latex import latex_name, parens, to_latex
     f = to_latex(with_kinds(result.checked.parsed.expr, result.checked))
     xs = ", ".join(latex_name(w, result._kind(w)) for w in result.wrt)
     if len(result.wrt) > 1:
@@ -132,6 +136,7 @@ def diff_latex(result, sizes=None) -> str:
 def entries_latex(result, sizes) -> str:
     """The derivative at concrete sizes, entry by entry: a `bmatrix` (∂vec F/∂vec X for more
     than two axes), entries simplified by SymPy, components written `x_{1}`, `A_{12}`."""
+    from .latex import latex_matrix
     import sympy as sp
     from ..components import Expander, simplified
     _check_entry_limit(result, sizes)
@@ -164,6 +169,7 @@ def _check_entry_limit(result, sizes) -> None:
 def _component_names(variables, sizes) -> Callable[[str], str]:
     """Symbol name → LaTeX: `x_1` → `x_{1}`, `A_1_2` → `A_{12}` (`A_{1,12}` when A has ten rows
     or columns), `W_h_1_2` → `W_{h,12}`, `α_3` → `\\alpha_{3}` (components are scalars: italic)."""
+    from .latex import latex_name
     from ..numeric import dim_value
     by_length = sorted(variables, key=len, reverse=True)
     commas = {name for name, t in variables.items() if t.kind is Kind.MATRIX
