@@ -1,11 +1,12 @@
 """Import discipline (SPEC §4): a plain `diff` or `shape` loads neither SymPy nor NumPy, and the
-plain-text path loads neither rich nor pydantic. Run in a fresh interpreter, as the CLI runs."""
+plain-text path loads neither rich nor pydantic, and no command loads Lark (mcalc runs the
+parser generated from the grammar). Run in a fresh interpreter, as the CLI runs."""
 import subprocess
 import sys
 
 import pytest
 
-HEAVY = ("sympy", "numpy", "rich", "pydantic")
+HEAVY = ("sympy", "numpy", "rich", "pydantic", "lark")
 PROBE = """
 import sys
 sys.argv = {argv!r}
