@@ -53,7 +53,10 @@ class Product:
 
 def _sort_key(item):
     order, node, _ = item
-    return (order, _text(node))
+    size = _tree_size(node)
+    # Small factors in alphabetical order of their text; large ones (printing each would be
+    # quadratic in depth) after them, by size.
+    return (order, 0, _text(node), 0) if size <= _PRINTED_LENGTH_LIMIT else (order, 1, "", size)
 
 
 def _text(node: Node) -> str:
@@ -151,8 +154,9 @@ def _shortest(e: Node) -> Node:
 
 
 # Past this many printed nodes a tree's length is estimated from its size, not printed: a
-# derivative that shares subtrees (nested softmax) would print exponentially long.
-_PRINTED_LENGTH_LIMIT = 20_000
+# derivative that shares subtrees (nested softmax) would print exponentially long, and the
+# printed text of every subtree of a deep one (an MLP) would take memory quadratic in depth.
+_PRINTED_LENGTH_LIMIT = 500
 
 
 def _length(e: Node) -> int:
