@@ -187,9 +187,39 @@ NODE_TYPES = (Number, Pi, Var, Ones, Zeros, Identity, Unary, Binary, Call, Vecto
               Differential, Commutation, Size, Let)
 
 
+def _node_eq(a, b):
+    """Structural equality that walks a shared subtree once per pair, not once per path: the
+    dataclass __eq__ compares a derivative that shares subtrees (nested softmax) as a tree,
+    exponentially. Unequal hashes (cached) answer most comparisons at once."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return NotImplemented
+    return _equal(a, b, set())
+
+
+def _equal(a, b, seen: set) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, _Hashed):
+        if type(a) is not type(b) or hash(a) != hash(b):
+            return False
+        if (id(a), id(b)) in seen:
+            return True
+        if not all(_equal(getattr(a, f), getattr(b, f), seen) for f in a._key_fields):
+            return False
+        seen.add((id(a), id(b)))
+        return True
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and \
+            all(_equal(x, y, seen) for x, y in zip(a, b))
+    return a == b                        # a number, name, enum: Fraction(3) == 3 as before
+
+
 for _cls in NODE_TYPES:
     _cls._key_fields = tuple(f.name for f in fields(_cls) if f.compare)
     _cls.__hash__ = _Hashed.__hash__
+    _cls.__eq__ = _node_eq
 
 
 def children(node: Node) -> tuple[Node, ...]:

@@ -41,13 +41,27 @@ def no_traceback(result) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
 
 
+class Hang(BaseException):
+    """The watchdog's: a BaseException, so no `except Exception` in mcalc eats it."""
+
+
+def _watchdog(signum, frame):
+    raise Hang("no answer within 60 s")
+
+
 def cpu_seconds(run):
     """CPU time of `run()` in this process: other people's jobs on the machine do not count,
-    nor does collecting other tests' garbage."""
+    nor does collecting other tests' garbage. A hang fails the test instead of stalling CI."""
     gc.collect()
-    started = time.process_time()
-    out = run()
-    return out, time.process_time() - started
+    previous = signal.signal(signal.SIGALRM, _watchdog)
+    signal.alarm(60)
+    try:
+        started = time.process_time()
+        out = run()
+        return out, time.process_time() - started
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # ---- limits ------------------------------------------------------------------------------------
@@ -252,6 +266,24 @@ def test_deepest_inputs_in_a_real_process(deepest_inputs, tmp_path):
         assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
         records = [json.loads(line) for line in proc.stdout.splitlines()]
         assert [r["input"] for r in records] == lines
+
+
+def test_equal_shared_trees_compare_in_linear_time():
+    """Two equal but distinct trees that share subtrees (2⁸⁰ paths each): equality, hashing
+    and memo lookups walk each shared pair once."""
+    from mcalc.nodes import BinOp, Binary, Var
+
+    def doubling(depth):
+        e = Var("x")
+        for _ in range(depth):
+            e = Binary(BinOp.ADD, e, e)
+        return e
+
+    a, b = doubling(80), doubling(80)
+    (equal, different), cpu = cpu_seconds(lambda: (a == b, a == Binary(BinOp.ADD, b, Var("y"))))
+    assert equal and not different
+    assert {a: 1}[b] == 1
+    assert cpu < 1.0, f"{cpu:.2f} s"
 
 
 def test_importing_mcalc_raises_a_low_recursion_limit():
