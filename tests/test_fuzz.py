@@ -76,6 +76,15 @@ WATCHDOG_SECONDS = 20     # a hang fails the test (with its input) instead of st
 
 
 def invoke(args: list[str], input: bytes | None = None):
+    """The result and its CPU seconds; an input over the limit runs once more and keeps the
+    faster time, as a loaded machine can slow one run (a slow input is slow both times)."""
+    result, cpu = _timed_invoke(args, input)
+    if cpu >= MAX_CPU_SECONDS:
+        cpu = min(cpu, _timed_invoke(args, input)[1])
+    return result, cpu
+
+
+def _timed_invoke(args: list[str], input: bytes | None):
     previous = signal.signal(signal.SIGALRM, _watchdog)
     signal.alarm(WATCHDOG_SECONDS)
     gc.disable()          # the CPU time is this input's: no collection of the whole run's heap
