@@ -362,7 +362,7 @@ def _expanded_terms(expr) -> int:
         return sum(_expanded_terms(a) for a in expr.args)
     if expr.is_Mul:
         return math.prod(min(_expanded_terms(a), MAX_EXPANDED_TERMS + 1) for a in expr.args)
-    if expr.is_Pow and expr.exp.is_Integer and expr.base.is_Add:
+    if expr.is_Pow and expr.exp.is_Integer:        # ((a + b)(c + d))³ multiplies out too
         terms, k = min(_expanded_terms(expr.base), MAX_EXPANDED_TERMS + 1), abs(int(expr.exp))
         return math.comb(terms + k - 1, min(k, terms - 1)) if k < 10**6 else MAX_EXPANDED_TERMS + 1
     return 1

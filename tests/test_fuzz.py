@@ -92,6 +92,8 @@ def _timed_invoke(args: list[str], input: bytes | None):
         started = time.process_time()
         result = runner.invoke(app, args, input=input)
         return result, time.process_time() - started
+    except Hang:
+        raise AssertionError(f"no answer within {WATCHDOG_SECONDS} s: {args}") from None
     finally:
         gc.enable()
         signal.alarm(0)
