@@ -480,7 +480,6 @@ def derivatives(expr: str, wrt: str | Iterable[str], *, let: Iterable[str | Decl
 def _derivatives(expr: str, wrt: tuple, let: tuple, layout: str, hessian: bool) -> tuple[DiffResult, ...]:
     """Results are immutable and a pure function of the arguments: a script that sends the same
     line twice (batch mode) gets the second one from this cache."""
-    from . import differentiate as engine
     from .simplify import work_budget
     if layout not in LAYOUTS:
         raise UsageError(f"unknown layout {layout!r}; use numerator or denominator")
@@ -495,14 +494,15 @@ def _derivatives(expr: str, wrt: tuple, let: tuple, layout: str, hessian: bool) 
         xs = [_variable(checked, v.name, lets, v.mark) for v in group]
         try:
             with work_budget(share=True):      # one simplification budget per derivative
-                d = _derive(engine, checked, xs, names, layout, hessian)
+                d = _derive(checked, xs, names, layout, hessian)
         except MCalcError as err:
             raise err.with_source(checked.source)
         results.append(DiffResult(checked, tuple(names), layout, d, hessian, variables_wrt=tuple(xs)))
     return tuple(results)
 
 
-def _derive(engine, checked, xs, names, layout, hessian):
+def _derive(checked, xs, names, layout, hessian):
+    from . import differentiate as engine
     if len(xs) > 1:
         bad = [x.name for x in xs if x.kind is not Kind.SCALAR]
         if bad:

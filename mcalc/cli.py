@@ -320,7 +320,6 @@ def _stdin_lines():
     cut) or not UTF-8 (its text with U+FFFD). Reads bytes, at most one line's limit at a
     time, so a line of a gigabyte costs no memory."""
     from .errors import LimitError, ParseError
-    from .parser import MAX_INPUT_CHARS
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:                           # a text stream with no bytes underneath
         for raw in sys.stdin:

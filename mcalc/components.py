@@ -157,6 +157,10 @@ MAX_SYMBOLIC_DET = 4
 _TOO_LARGE_HINT = "choose smaller sizes, or leave out --dims for the matrix form"
 
 
+def _too_large() -> LimitError:
+    return LimitError("the entries grow too large to write out with --dims", hint=_TOO_LARGE_HINT)
+
+
 def _tree_size(expr, cap: int) -> int:
     """Nodes of a SymPy expression, counting stops after `cap`."""
     count, stack = 0, [expr]
@@ -191,9 +195,7 @@ class Expander:
             for entry in _entries(value):
                 self.budget -= _tree_size(entry, self.budget)
                 if self.budget < 0:
-                    raise LimitError("the entries grow too large to write out with --dims",
-                                     hint="choose smaller sizes, or leave out --dims for the "
-                                          "matrix form")
+                    raise _too_large()
         self.memo[e] = value
         return value
 
@@ -202,8 +204,7 @@ class Expander:
 
     def _product(self, a, b):
         if self._total_size(a) * self._total_size(b) > MAX_PRODUCT:
-            raise LimitError("the entries grow too large to write out with --dims",
-                             hint=_TOO_LARGE_HINT)
+            raise _too_large()
 
     def _symbolic(self, v, largest: int, what: str):
         if _is_matrix(v) and v.shape[0] > largest and v.free_symbols:

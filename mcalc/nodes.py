@@ -312,6 +312,12 @@ def memoized_by_identity(limit: int):
     return wrap
 
 
+@memoized_by_identity(100_000)
+def tree_size(e: Node) -> int:
+    """Nodes of e as printed: a subtree shared by several parents counts each time."""
+    return 1 + sum(tree_size(c) for c in children(e))
+
+
 def postorder(roots, follow=lambda node: True, right_first: bool = False) -> list[Node]:
     """Each distinct node under `roots` once, after its children (iteratively: no recursion
     limit), descending only into children `follow` accepts; children left to right, or right to

@@ -147,7 +147,7 @@ class Evaluator:
     def __init__(self, values: Mapping[str, object], sizes: Mapping[str, int]):
         self.values = dict(values)
         self.sizes = sizes
-        self.memo: dict[int, tuple[Node, object]] = {}
+        self.memo: dict[Node, object] = {}
 
     def size(self, d: Dim) -> int:
         return dim_value(d, self.sizes)
@@ -157,13 +157,13 @@ class Evaluator:
             return _scalarize(self.eval(node))
 
     def eval(self, e: Node):
-        # Memoized by identity: a derivative shares subtrees, and evaluated as a tree it would
-        # cost exponential time. (A `Let` clears the memo, since it binds a new value.)
-        hit = self.memo.get(id(e))
-        if hit is not None and hit[0] is e:
-            return hit[1]
+        # Memoized by value (hashes are cached), as components.Expander: a derivative shares
+        # subtrees, and evaluated as a tree it would cost exponential time. (A `Let` clears
+        # the memo, since it binds a new value.)
+        if e in self.memo:
+            return self.memo[e]
         value = self._eval(e)
-        self.memo[id(e)] = (e, value)
+        self.memo[e] = value
         return value
 
     def _eval(self, e: Node):

@@ -22,7 +22,8 @@ from pathlib import Path
 
 # The parser generated from the grammar by Lark's standalone tool: starting it needs no Lark
 # import and no grammar analysis (a tenth of mcalc's start-up). `python -m
-# mcalc.generate_parser` regenerates it; tests/test_grammar.py checks it against the grammar and against Lark.
+# mcalc.generate_parser` regenerates it; tests/test_grammar.py checks it against the grammar
+# and against Lark.
 from ._generated_parser import (GRAMMAR_DIGEST, Lark_StandAlone, Token, Transformer, Tree,
                                 UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
                                 UnexpectedToken, VisitError, v_args)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .nodes import Let, Node, Var, children, with_children
+from .nodes import Let, Node, Var, children, tree_size, with_children
 from .shapes import type_of
 
 MIN_LENGTH = 24
@@ -35,14 +35,11 @@ def share(expr: Node, taken: set[str] = frozenset()) -> Node:
         return c
 
     root = visit(expr)
-    sizes: dict[int, int] = {}               # nodes as printed, shared ones each time
-    for n in order:
-        sizes[id(n)] = 1 + sum(sizes[id(k)] for k in children(n))
 
     def long(n: Node) -> bool:
         # A tree of s nodes prints at least s/2 characters (every leaf and every unary node
         # prints one); print only small ones, as a tree may print exponentially long.
-        return sizes[id(n)] >= 2 * MIN_LENGTH or len(to_text(n)) >= MIN_LENGTH
+        return tree_size(n) >= 2 * MIN_LENGTH or len(to_text(n)) >= MIN_LENGTH
 
     shared = [n for n in order if parents.get(id(n), 0) > 1 and children(n) and long(n)]
     if not shared:

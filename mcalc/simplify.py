@@ -25,7 +25,7 @@ from fractions import Fraction
 from . import algebra as alg
 from .nodes import (BinOp, Binary, Call, Identity, Kind, MatrixLit, Node, Number, Ones, Pi, Size,
                     UnOp, Unary, Var, VectorLit, Zeros, children, memoized_by_identity,
-                    with_children)
+                    tree_size, with_children)
 from .shapes import type_of
 
 MAX_PASSES = 4
@@ -53,7 +53,7 @@ class Product:
 
 def _sort_key(item):
     order, node, _ = item
-    size = _tree_size(node)
+    size = tree_size(node)
     # Small factors in alphabetical order of their text; large ones (printing each would be
     # quadratic in depth) after them, by size.
     return (order, 0, _text(node), 0) if size <= _PRINTED_LENGTH_LIMIT else (order, 1, "", size)
@@ -61,14 +61,8 @@ def _sort_key(item):
 
 def _text(node: Node) -> str:
     from .printing.text import to_text
-    _spend(1 + _tree_size(node) // 4)          # before printing: a shared tree prints unshared
+    _spend(1 + tree_size(node) // 4)          # before printing: a shared tree prints unshared
     return to_text(node)
-
-
-@memoized_by_identity(100_000)
-def _tree_size(e: Node) -> int:
-    """Nodes of e counted as printed, shared subtrees each time."""
-    return 1 + sum(_tree_size(c) for c in children(e))
 
 
 def _order(node: Node) -> int:
@@ -160,7 +154,7 @@ _PRINTED_LENGTH_LIMIT = 500
 
 
 def _length(e: Node) -> int:
-    size = _tree_size(e)
+    size = tree_size(e)
     if size > _PRINTED_LENGTH_LIMIT:
         _spend(1)
         return 3 * size
